@@ -1,0 +1,133 @@
+// LabSpec: a lab as declared in labs/<lab>/lab.yaml, loaded and validated.
+//
+// load_lab() is the only way to get one. It never throws and never crashes on
+// a malformed file: every problem is an InvalidInput Status naming the file,
+// the line and the field ("labs/pipes/lab.yaml:42: tests[3].expect.exit: ...").
+// The format is documented for instructors in README.md ("Writing a lab").
+//
+// Paths inside a LabSpec (input files, the starter folder) are absolute and
+// have been checked to stay inside the lab's folder.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "harness/finding.h"
+#include "sandbox/limits.h"
+
+namespace ipcgrade {
+
+// What a test feeds on the program's stdin.
+struct StdinSpec {
+  enum class Kind {
+    kText,      // the literal `text` (possibly empty)
+    kFile,      // the bytes of `file`
+    kGenerate,  // `bytes` pseudo-random bytes from `seed` (see stdin_source.h)
+  };
+  enum class Alphabet {
+    kBinary,  // every byte value
+    kText,    // printable lines of lowercase words, '\n' terminated
+  };
+  Kind kind = Kind::kText;
+  std::string text;
+  std::filesystem::path file;
+  std::uint64_t bytes = 0;
+  std::uint64_t seed = 1;
+  Alphabet alphabet = Alphabet::kBinary;
+  // The feeder writes at most this many bytes per write (0: as much as the
+  // pipe takes), so the program's reads return short counts.
+  std::uint64_t chunk = 0;
+};
+
+// What one output stream (stdout or stderr) must be.
+struct OutputExpect {
+  enum class Kind {
+    kAny,       // not checked
+    kText,      // exactly `value`
+    kFile,      // exactly the bytes of `file`
+    kRegex,     // `value` (ECMAScript) matches the whole stream
+    kContains,  // `value` occurs on exactly `times` lines (times < 0: >= 1)
+    kStdin,     // exactly the test's stdin
+    kCommand,   // exactly what the trusted shell command `value` prints when
+                // given the test's stdin (run by the grader, not sandboxed)
+    kChecker,   // the named semantic checker (harness/checkers/) decides
+  };
+  Kind kind = Kind::kAny;
+  std::string value;
+  std::filesystem::path file;
+  int times = -1;
+  // The finding a mismatch produces (the instructor's diagnosis for this
+  // test); nullopt means wrong-output.
+  std::optional<FindingKind> finding;
+};
+
+struct Expectation {
+  std::optional<int> exit_status;  // shell convention: 128+S when killed
+  std::optional<FindingKind> exit_finding;  // finding on a wrong exit status
+  OutputExpect stdout_expect;
+  OutputExpect stderr_expect;
+};
+
+// Faults planned for a test (the fault library reads them from the
+// environment the harness gives it).
+struct FaultPlan {
+  bool short_io = false;  // pipe reads and writes move fewer bytes than asked
+  bool eintr = false;     // blocking pipe reads and writes fail with EINTR
+  std::uint64_t seed = 1;
+  bool any() const { return short_io || eintr; }
+};
+
+struct TestSpec {
+  std::string name;
+  std::string description;
+  std::string program;            // one of LabSpec::programs
+  std::vector<std::string> args;  // argv[1..]
+  StdinSpec stdin_spec;
+  Expectation expect;
+  double points = 1;
+  bool hidden = false;  // visibility: hidden
+  int repeat = 1;
+  Limits limits;        // the lab's limits with this test's overrides
+  FaultPlan faults;
+  int line = 0;         // where the test starts in lab.yaml
+};
+
+struct ProgramSpec {
+  std::string name;     // the executable the Makefile must produce
+  std::string sources;  // where a student should look ("relay.c")
+};
+
+struct BuildSpec {
+  std::vector<std::string> command{"make"};
+  std::filesystem::path starter_dir;  // its Makefile builds submissions without one
+  Limits limits;
+};
+
+struct LabSpec {
+  std::string name;
+  std::string title;
+  std::filesystem::path dir;   // the lab's folder
+  std::filesystem::path file;  // its lab.yaml
+  std::string hash;            // hex digest of lab.yaml and every file it names
+  std::vector<ProgramSpec> programs;
+  BuildSpec build;
+  Limits limits;               // defaults for every test
+  std::vector<TestSpec> tests;
+
+  double max_score() const;
+  const ProgramSpec* find_program(const std::string& name) const;
+};
+
+// Loads `path`: a lab folder (containing lab.yaml) or a lab.yaml file.
+Result<LabSpec> load_lab(const std::filesystem::path& path);
+
+// A shipped lab's name ("pipes") or a path to a lab folder, resolved against
+// `labs_root` (the shipped labs/ folder).
+Result<std::filesystem::path> resolve_lab(const std::string& name_or_path,
+                                          const std::filesystem::path& labs_root);
+
+}  // namespace ipcgrade
