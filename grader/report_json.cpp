@@ -1,0 +1,398 @@
+#include "grader/report_json.h"
+
+#include <cstdint>
+#include <initializer_list>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace ipcgrade {
+namespace {
+
+using nlohmann::json;
+
+// Replaces every byte sequence that is not well-formed UTF-8 (stray
+// continuation bytes, truncated or overlong sequences, surrogates, code
+// points above U+10FFFF) with U+FFFD. Students' programs print anything;
+// nlohmann::json would throw on such bytes when the report is dumped.
+std::string valid_utf8(std::string_view in) {
+  static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+  std::string out;
+  out.reserve(in.size());
+  std::size_t i = 0;
+  while (i < in.size()) {
+    const auto lead = static_cast<unsigned char>(in[i]);
+    if (lead < 0x80) {
+      out.push_back(in[i]);
+      ++i;
+      continue;
+    }
+    std::size_t length = 0;  // 0: not a lead byte
+    std::uint32_t min = 0;   // smallest code point of this length
+    std::uint32_t code = 0;
+    if ((lead & 0xE0) == 0xC0) {
+      length = 2;
+      min = 0x80;
+      code = lead & 0x1F;
+    } else if ((lead & 0xF0) == 0xE0) {
+      length = 3;
+      min = 0x800;
+      code = lead & 0x0F;
+    } else if ((lead & 0xF8) == 0xF0) {
+      length = 4;
+      min = 0x10000;
+      code = lead & 0x07;
+    }
+    bool well_formed = length != 0 && i + length <= in.size();
+    for (std::size_t k = 1; well_formed && k < length; ++k) {
+      const auto next = static_cast<unsigned char>(in[i + k]);
+      if ((next & 0xC0) != 0x80) {
+        well_formed = false;
+      } else {
+        code = (code << 6) | (next & 0x3F);
+      }
+    }
+    if (well_formed && code >= min && code <= 0x10FFFF && !(code >= 0xD800 && code <= 0xDFFF)) {
+      out.append(in.substr(i, length));
+      i += length;
+    } else {
+      out.append(kReplacement);
+      ++i;  // resynchronise on the next byte
+    }
+  }
+  return out;
+}
+
+std::string_view type_name(const json& value) {
+  if (value.is_number()) {
+    return "a number";
+  }
+  if (value.is_string()) {
+    return "a string";
+  }
+  if (value.is_boolean()) {
+    return "a boolean";
+  }
+  if (value.is_array()) {
+    return "an array";
+  }
+  if (value.is_object()) {
+    return "an object";
+  }
+  return "null";
+}
+
+// Reads the keys of one JSON object into a Report, remembering the first
+// problem so the caller can read every field and check once. `where` is the
+// object's place in the document ("", "build", "tests[2]").
+class ObjectReader {
+ public:
+  ObjectReader(const json& object, std::string where) : object_(object), where_(std::move(where)) {
+    if (!object_.is_object()) {
+      fail_at(where_.empty() ? "the document" : where_,
+              "expected an object, got " + std::string(type_name(object_)));
+    }
+  }
+
+  const Status& status() const { return status_; }
+
+  void read(const char* key, std::string* out) {
+    if (const json* value = find(key, /*required=*/true)) {
+      if (value->is_string()) {
+        *out = value->get<std::string>();
+      } else {
+        wrong_type(key, "a string", *value);
+      }
+    }
+  }
+
+  void read_optional(const char* key, std::string* out) {
+    if (const json* value = find(key, /*required=*/false)) {
+      if (value->is_string()) {
+        *out = value->get<std::string>();
+      } else {
+        wrong_type(key, "a string", *value);
+      }
+    }
+  }
+
+  void read(const char* key, double* out) {
+    if (const json* value = find(key, /*required=*/true)) {
+      if (value->is_number()) {
+        *out = value->get<double>();
+      } else {
+        wrong_type(key, "a number", *value);
+      }
+    }
+  }
+
+  void read(const char* key, bool* out) {
+    if (const json* value = find(key, /*required=*/true)) {
+      if (value->is_boolean()) {
+        *out = value->get<bool>();
+      } else {
+        wrong_type(key, "a boolean", *value);
+      }
+    }
+  }
+
+  // A count: an integer from 0 to INT_MAX.
+  void read(const char* key, int* out) {
+    const json* value = find(key, /*required=*/true);
+    if (value == nullptr) {
+      return;
+    }
+    bool in_range = false;
+    if (value->is_number_unsigned()) {
+      in_range = value->get<std::uint64_t>() <=
+                 static_cast<std::uint64_t>(std::numeric_limits<int>::max());
+    } else if (value->is_number_integer()) {
+      const auto v = value->get<std::int64_t>();
+      in_range = v >= 0 && v <= std::numeric_limits<int>::max();
+    }
+    if (in_range) {
+      *out = value->get<int>();
+    } else {
+      wrong_type(key, "a non-negative integer", *value);
+    }
+  }
+
+  // A string from a fixed vocabulary.
+  void read_one_of(const char* key, std::initializer_list<std::string_view> allowed,
+                   std::string* out) {
+    std::string value;
+    read(key, &value);
+    if (!status_.ok()) {
+      return;
+    }
+    for (std::string_view name : allowed) {
+      if (name == value) {
+        *out = value;
+        return;
+      }
+    }
+    std::string names;
+    for (std::string_view name : allowed) {
+      names += names.empty() ? "" : ", ";
+      names += name;
+    }
+    fail_at(path(key), "expected one of " + names + ", got \"" + valid_utf8(value) + "\"");
+  }
+
+  // The array or object under `key`, or nullptr (and a failure) if absent or
+  // of another type.
+  const json* child(const char* key, bool want_array) {
+    const json* value = find(key, /*required=*/true);
+    if (value == nullptr) {
+      return nullptr;
+    }
+    if (want_array ? !value->is_array() : !value->is_object()) {
+      wrong_type(key, want_array ? "an array" : "an object", *value);
+      return nullptr;
+    }
+    return value;
+  }
+
+  std::string path(std::string_view key) const {
+    return where_.empty() ? std::string(key) : where_ + "." + std::string(key);
+  }
+
+  void fail_at(const std::string& place, const std::string& problem) {
+    if (status_.ok()) {
+      status_ = Status::InvalidInput("malformed JSON report: " + place + ": " + problem);
+    }
+  }
+
+ private:
+  const json* find(const char* key, bool required) {
+    if (!status_.ok()) {
+      return nullptr;
+    }
+    auto it = object_.find(key);
+    if (it == object_.end()) {
+      if (required) {
+        fail_at(path(key), "missing");
+      }
+      return nullptr;
+    }
+    return &*it;
+  }
+
+  void wrong_type(const char* key, std::string_view expected, const json& value) {
+    fail_at(path(key),
+            "expected " + std::string(expected) + ", got " + std::string(type_name(value)));
+  }
+
+  const json& object_;
+  std::string where_;
+  Status status_;
+};
+
+json test_to_json(const TestReport& test) {
+  json doc = json::object();
+  doc["name"] = valid_utf8(test.name);
+  doc["program"] = valid_utf8(test.program);
+  doc["status"] = valid_utf8(test.status);
+  doc["score"] = test.score;
+  doc["max_score"] = test.max_score;
+  doc["output"] = valid_utf8(test.output);
+  doc["visibility"] = test.hidden ? "hidden" : "public";
+  doc["repetitions"] = test.repetitions;
+  doc["passed_repetitions"] = test.passed_repetitions;
+  doc["wall_seconds"] = test.wall_seconds;
+  return doc;
+}
+
+json finding_to_json(const Finding& finding) {
+  json doc = json::object();
+  doc["kind"] = std::string(to_string(finding.kind));
+  doc["test"] = valid_utf8(finding.test);
+  doc["program"] = valid_utf8(finding.program);
+  doc["message"] = valid_utf8(finding.message);
+  doc["evidence"] = valid_utf8(finding.evidence);
+  doc["repro"] = valid_utf8(finding.repro);
+  return doc;
+}
+
+Status test_from_json(const json& doc, const std::string& where, TestReport* test) {
+  ObjectReader in(doc, where);
+  in.read("name", &test->name);
+  in.read("program", &test->program);
+  in.read_one_of("status", {"passed", "failed", "error"}, &test->status);
+  in.read("score", &test->score);
+  in.read("max_score", &test->max_score);
+  in.read("output", &test->output);
+  std::string visibility;
+  in.read_one_of("visibility", {"public", "hidden"}, &visibility);
+  test->hidden = visibility == "hidden";
+  in.read("repetitions", &test->repetitions);
+  in.read("passed_repetitions", &test->passed_repetitions);
+  in.read("wall_seconds", &test->wall_seconds);
+  if (in.status().ok() && test->passed_repetitions > test->repetitions) {
+    in.fail_at(in.path("passed_repetitions"),
+               std::to_string(test->passed_repetitions) + " is more than the " +
+                   std::to_string(test->repetitions) + " repetitions");
+  }
+  return in.status();
+}
+
+Status finding_from_json(const json& doc, const std::string& where, Finding* finding) {
+  ObjectReader in(doc, where);
+  std::string kind;
+  in.read("kind", &kind);
+  if (in.status().ok()) {
+    if (auto parsed = parse_finding_kind(kind)) {
+      finding->kind = *parsed;
+    } else {
+      in.fail_at(in.path("kind"),
+                 "\"" + valid_utf8(kind) + "\" is not a finding kind of findings.md");
+    }
+  }
+  in.read("test", &finding->test);
+  in.read("program", &finding->program);
+  in.read("message", &finding->message);
+  in.read("evidence", &finding->evidence);
+  in.read("repro", &finding->repro);
+  return in.status();
+}
+
+Result<Report> report_from_json_unchecked(const json& document) {
+  Report report;
+  ObjectReader in(document, "");
+  in.read("lab", &report.lab);
+  in.read("lab_hash", &report.lab_hash);
+  in.read("submission", &report.submission);
+  in.read("submission_hash", &report.submission_hash);
+  in.read("grader_version", &report.grader_version);
+  in.read("started_at", &report.started_at);
+  in.read("duration_seconds", &report.duration_seconds);
+  in.read("sandbox_tier", &report.sandbox_tier);
+  in.read_one_of("status", {"complete", "internal-error"}, &report.status);
+  in.read_optional("internal_error", &report.internal_error);
+  in.read("score", &report.score);
+  in.read("max_score", &report.max_score);
+  if (const json* build = in.child("build", /*want_array=*/false)) {
+    ObjectReader build_in(*build, "build");
+    build_in.read("ok", &report.build_ok);
+    build_in.read("output", &report.build_output);
+    if (!build_in.status().ok()) {
+      return build_in.status();
+    }
+  }
+  const json* tests = in.child("tests", /*want_array=*/true);
+  const json* findings = in.child("findings", /*want_array=*/true);
+  if (!in.status().ok()) {
+    return in.status();
+  }
+  for (std::size_t i = 0; i < tests->size(); ++i) {
+    TestReport test;
+    Status s = test_from_json((*tests)[i], "tests[" + std::to_string(i) + "]", &test);
+    if (!s.ok()) {
+      return s;
+    }
+    report.tests.push_back(std::move(test));
+  }
+  for (std::size_t i = 0; i < findings->size(); ++i) {
+    Finding finding;
+    Status s = finding_from_json((*findings)[i], "findings[" + std::to_string(i) + "]", &finding);
+    if (!s.ok()) {
+      return s;
+    }
+    report.findings.push_back(std::move(finding));
+  }
+  return report;
+}
+
+}  // namespace
+
+json to_json(const Report& report) {
+  json doc = json::object();
+  doc["lab"] = valid_utf8(report.lab);
+  doc["lab_hash"] = valid_utf8(report.lab_hash);
+  doc["submission"] = valid_utf8(report.submission);
+  doc["submission_hash"] = valid_utf8(report.submission_hash);
+  doc["grader_version"] = valid_utf8(report.grader_version);
+  doc["started_at"] = valid_utf8(report.started_at);
+  doc["duration_seconds"] = report.duration_seconds;
+  doc["sandbox_tier"] = valid_utf8(report.sandbox_tier);
+  doc["status"] = valid_utf8(report.status);
+  if (!report.internal_error.empty()) {
+    doc["internal_error"] = valid_utf8(report.internal_error);
+  }
+  doc["score"] = report.score;
+  doc["max_score"] = report.max_score;
+  doc["build"] = {{"ok", report.build_ok}, {"output", valid_utf8(report.build_output)}};
+  doc["tests"] = json::array();
+  for (const TestReport& test : report.tests) {
+    doc["tests"].push_back(test_to_json(test));
+  }
+  doc["findings"] = json::array();
+  for (const Finding& finding : report.findings) {
+    doc["findings"].push_back(finding_to_json(finding));
+  }
+  return doc;
+}
+
+json reports_to_json(const std::vector<Report>& reports) {
+  if (reports.size() == 1) {
+    return to_json(reports.front());
+  }
+  json all = json::array();
+  for (const Report& report : reports) {
+    all.push_back(to_json(report));
+  }
+  return all;
+}
+
+Result<Report> report_from_json(const json& document) {
+  // Every access above is type-checked first; this is the backstop that keeps
+  // a library exception from escaping on a shape we did not foresee.
+  try {
+    return report_from_json_unchecked(document);
+  } catch (const json::exception& e) {
+    return Status::InvalidInput(std::string("malformed JSON report: ") + e.what());
+  }
+}
+
+}  // namespace ipcgrade
