@@ -341,8 +341,14 @@ Status Store::exec(const char* sql, const std::string& doing) {
   return Status::Ok();
 }
 
-Status Store::run(SqliteStatement& statement, const std::string& doing) {
-  const int rc = statement.step();
+template <typename... Values>
+Status Store::execute(SqliteStatement& statement, const std::string& doing,
+                      const Values&... values) {
+  sqlite3_reset(statement.get());
+  int rc = statement.bind_all(values...);
+  if (rc == SQLITE_OK) {
+    rc = statement.step();
+  }
   if (rc != SQLITE_DONE) {
     return error(rc, doing);
   }
@@ -376,8 +382,7 @@ Result<std::int64_t> Store::save(const Report& report) {
     if (!insert.ok()) {
       return insert.status();
     }
-    rc = insert->bind_all(report.submission, report.submission_hash, report.started_at);
-    s = rc == SQLITE_OK ? run(*insert, doing) : error(rc, doing);
+    s = execute(*insert, doing, report.submission, report.submission_hash, report.started_at);
     if (!s.ok()) {
       return s;
     }
@@ -398,11 +403,10 @@ Result<std::int64_t> Store::save(const Report& report) {
       report.internal_error.empty() ? std::nullopt : std::optional(report.internal_error);
   const std::string report_json =
       to_json(report).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  rc = insert_run->bind_all(submission_id, report.lab, report.lab_hash, report.grader_version,
-                            report.started_at, report.duration_seconds, report.sandbox_tier,
-                            report.status, internal_error, report.score, report.max_score,
-                            report.build_ok, report.build_output, report_json);
-  s = rc == SQLITE_OK ? run(*insert_run, doing) : error(rc, doing);
+  s = execute(*insert_run, doing, submission_id, report.lab, report.lab_hash, report.grader_version,
+              report.started_at, report.duration_seconds, report.sandbox_tier, report.status,
+              internal_error, report.score, report.max_score, report.build_ok, report.build_output,
+              report_json);
   if (!s.ok()) {
     return s;
   }
@@ -418,12 +422,10 @@ Result<std::int64_t> Store::save(const Report& report) {
   }
   for (std::size_t i = 0; i < report.tests.size(); ++i) {
     const TestReport& test = report.tests[i];
-    sqlite3_reset(insert_test->get());
-    rc = insert_test->bind_all(run_id, static_cast<std::int64_t>(i), test.name, test.program,
-                               test.status, test.score, test.max_score, test.output,
-                               test.hidden ? "hidden" : "public", test.repetitions,
-                               test.passed_repetitions, test.wall_seconds);
-    s = rc == SQLITE_OK ? run(*insert_test, doing + ", test " + test.name) : error(rc, doing);
+    s = execute(*insert_test, doing + ", test " + test.name, run_id, static_cast<std::int64_t>(i),
+                test.name, test.program, test.status, test.score, test.max_score, test.output,
+                test.hidden ? "hidden" : "public", test.repetitions, test.passed_repetitions,
+                test.wall_seconds);
     if (!s.ok()) {
       return s;
     }
@@ -436,12 +438,9 @@ Result<std::int64_t> Store::save(const Report& report) {
   }
   for (std::size_t i = 0; i < report.findings.size(); ++i) {
     const Finding& finding = report.findings[i];
-    sqlite3_reset(insert_finding->get());
-    rc = insert_finding->bind_all(
-        run_id, static_cast<std::int64_t>(i), std::string(to_string(finding.kind)), finding.test,
-        finding.program, finding.message, finding.evidence, finding.repro);
-    s = rc == SQLITE_OK ? run(*insert_finding, doing + ", finding " + std::to_string(i))
-                        : error(rc, doing);
+    s = execute(*insert_finding, doing + ", finding " + std::to_string(i), run_id,
+                static_cast<std::int64_t>(i), std::string(to_string(finding.kind)), finding.test,
+                finding.program, finding.message, finding.evidence, finding.repro);
     if (!s.ok()) {
       return s;
     }

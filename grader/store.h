@@ -105,8 +105,10 @@ class Store {
   Status error(int rc, const std::string& doing) const;
   Result<SqliteStatement> prepare(const char* sql) const;
   Status exec(const char* sql, const std::string& doing);
-  // Steps a statement that returns no rows.
-  Status run(SqliteStatement& statement, const std::string& doing);
+  // Binds `values` to a statement that returns no rows (an INSERT) and
+  // steps it once; the statement may be executed again with other values.
+  template <typename... Values>
+  Status execute(SqliteStatement& statement, const std::string& doing, const Values&... values);
 
   std::filesystem::path path_;
   SqliteDb db_;

@@ -1,6 +1,8 @@
 #include "grader/report_json.h"
 
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
 
@@ -168,4 +170,23 @@ TEST_CASE("a document that is not an object is not a report", "[grader][json]") 
   REQUIRE_FALSE(back.ok());
   CHECK(back.status().code() == Status::Code::kInvalidInput);
   CHECK_THAT(back.status().message(), Contains("the document: expected an object"));
+}
+
+TEST_CASE("the example in docs/json-report.md is a valid report that shows every key",
+          "[grader][json]") {
+  std::ifstream in(std::string(IPCGRADE_SOURCE_DIR) + "/docs/json-report.md");
+  REQUIRE(in.good());
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::size_t start = text.find("```json\n");
+  REQUIRE(start != std::string::npos);
+  const std::size_t end = text.find("```", start + 8);
+  REQUIRE(end != std::string::npos);
+  const json example = json::parse(text.substr(start + 8, end - start - 8));
+
+  Result<Report> report = report_from_json(example);
+  INFO(report.status().ToString());
+  REQUIRE(report.ok());
+  // The example is what to_json writes for it (internal_error aside, which
+  // a complete report does not have).
+  CHECK(to_json(*report) == example);
 }
