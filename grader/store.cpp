@@ -142,15 +142,13 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path, Mo
     return Status::InvalidInput(path.string() + ": cannot open database: " +
                                 (raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
   }
-  if (!read_only && sqlite3_db_readonly(db.get(), "main") == 1) {
-    return Status::InvalidInput(path.string() + " is not writable");
-  }
   sqlite3_extended_result_codes(db.get(), 1);
   sqlite3_busy_timeout(db.get(), 5000);
   // Until the file is known to be ours, closing must not checkpoint a WAL
   // into it: a foreign database has to stay exactly as it was.
   sqlite3_db_config(db.get(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
-  // A hostile file may carry triggers or views; run none of its functions.
+  // A hostile file may carry triggers and views: no schema tricks
+  // (DEFENSIVE), and its schema may call only harmless functions.
   sqlite3_db_config(db.get(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
 #ifdef SQLITE_DBCONFIG_TRUSTED_SCHEMA
   sqlite3_db_config(db.get(), SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
@@ -173,6 +171,10 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path, Mo
           "; open it once for writing (e.g. by grading) to upgrade it");
     }
   } else {
+    // SQLite falls back to read-only when the file's permissions say so.
+    if (sqlite3_db_readonly(store->db_.get(), "main") == 1) {
+      return Status::InvalidInput(path.string() + " is not writable");
+    }
     Status s = store->exec("PRAGMA foreign_keys = ON", "enabling foreign keys");
     if (s.ok()) {
       // Persistent in the file. On a file system without shared memory

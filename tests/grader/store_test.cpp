@@ -524,3 +524,32 @@ TEST_CASE("a store passes SQLite's integrity and foreign key checks after use", 
   CHECK(query_one(db, "PRAGMA foreign_key_check") == "");
   CHECK(row_counts(db) == "1/2/6/6");
 }
+
+TEST_CASE("opening for writing brings an older store up to the current schema", "[grader][store]") {
+  TempDir dir;
+  const fs::path db = dir / "grades.db";
+  // Version 0: marked as ours, before any migration ran.
+  exec_sql(db, "PRAGMA application_id = " + std::to_string(Store::kApplicationId));
+
+  SECTION("a read-only open refuses to upgrade it") {
+    Result<std::unique_ptr<Store>> store = Store::open(db, Store::Mode::kReadOnly);
+    REQUIRE_FALSE(store.ok());
+    CHECK_THAT(store.status().message(), Contains("has schema version 0, older than"));
+  }
+  SECTION("a read-write open migrates it") {
+    auto store = open_store(db);
+    CHECK(query_one(db, "PRAGMA user_version") == std::to_string(Store::schema_version()));
+    save_ok(*store, testing::sample_report());
+  }
+}
+
+TEST_CASE("a store that lost one of its tables is reported as damaged", "[grader][store]") {
+  TempDir dir;
+  const fs::path db = dir / "grades.db";
+  open_store(db);
+  exec_sql(db, "DROP TABLE findings");
+  Result<std::unique_ptr<Store>> store = Store::open(db);
+  REQUIRE_FALSE(store.ok());
+  CHECK(store.status().code() == Status::Code::kInvalidInput);
+  CHECK_THAT(store.status().message(), Contains("has no table findings; it is damaged"));
+}
