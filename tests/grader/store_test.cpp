@@ -553,3 +553,40 @@ TEST_CASE("a store that lost one of its tables is reported as damaged", "[grader
   CHECK(store.status().code() == Status::Code::kInvalidInput);
   CHECK_THAT(store.status().message(), Contains("has no table findings; it is damaged"));
 }
+
+TEST_CASE("random damage to a store gives errors that name the file, never a crash",
+          "[grader][store]") {
+  TempDir dir;
+  const fs::path pristine = dir / "pristine.db";
+  std::int64_t id = 0;
+  {
+    auto store = open_store(pristine);
+    for (int i = 0; i < 3; ++i) {
+      id = save_ok(*store, testing::sample_report(/*binary=*/true));
+    }
+  }
+  const std::string bytes = read_bytes(pristine);
+  std::mt19937 random(7);
+  for (int round = 0; round < 40; ++round) {
+    CAPTURE(round);
+    std::string damaged = bytes;
+    for (int flip = 0; flip < 16; ++flip) {
+      damaged[random() % damaged.size()] = static_cast<char>(random() & 0xff);
+    }
+    const fs::path db = dir / ("damaged" + std::to_string(round) + ".db");
+    write_bytes(db, damaged);
+
+    Result<std::unique_ptr<Store>> store = Store::open(db);
+    std::vector<Status> statuses = {store.status()};
+    if (store.ok()) {
+      statuses.push_back((*store)->history(testing::sample_report().submission).status());
+      statuses.push_back((*store)->load_run(id).status());
+      statuses.push_back((*store)->save(testing::sample_report()).status());
+    }
+    for (const Status& status : statuses) {
+      if (!status.ok()) {
+        CHECK_THAT(status.message(), Contains(db.string()));
+      }
+    }
+  }
+}
