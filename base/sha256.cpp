@@ -38,9 +38,7 @@ inline std::uint32_t rotr(std::uint32_t x, int n) {
 
 }  // namespace
 
-Sha256::Sha256() {
-  std::memcpy(h_, kInitialHash, sizeof(h_));
-}
+Sha256::Sha256() { std::memcpy(h_, kInitialHash, sizeof(h_)); }
 
 void Sha256::compress(const unsigned char block[64]) {
   std::uint32_t w[64];
@@ -51,8 +49,10 @@ void Sha256::compress(const unsigned char block[64]) {
            std::uint32_t{block[4 * t + 3]};
   }
   for (int t = 16; t < 64; ++t) {
-    std::uint32_t s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3);
-    std::uint32_t s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10);
+    std::uint32_t s0 =
+        rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3);
+    std::uint32_t s1 =
+        rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10);
     w[t] = w[t - 16] + s0 + w[t - 7] + s1;
   }
 
@@ -169,7 +169,8 @@ Result<std::string> sha256_file(const std::filesystem::path& path) {
   if (read_error != 0) {
     // fopen on a directory succeeds on Linux; the read then fails with EISDIR.
     if (read_error == EISDIR) {
-      return Status::InvalidInput(path.string() + ": " + std::strerror(read_error));
+      return Status::InvalidInput(path.string() + ": " +
+                                  std::strerror(read_error));
     }
     return Status::FromErrno("reading " + path.string(), read_error);
   }

@@ -11,7 +11,8 @@
 using namespace ipcgrade;
 using Catch::Matchers::Contains;
 
-TEST_CASE("the digest of the empty message is the NIST value", "[base][sha256]") {
+TEST_CASE("the digest of the empty message is the NIST value",
+          "[base][sha256]") {
   CHECK(sha256_hex("") ==
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
@@ -21,10 +22,12 @@ TEST_CASE("the digest of 'abc' is the NIST value", "[base][sha256]") {
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
-TEST_CASE("the 448-bit message that forces a second padding block hashes correctly",
-          "[base][sha256]") {
-  CHECK(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
-        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+TEST_CASE(
+    "the 448-bit message that forces a second padding block hashes correctly",
+    "[base][sha256]") {
+  CHECK(
+      sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
+      "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 }
 
 TEST_CASE("one million 'a' fed in odd-size pieces gives the NIST digest",
@@ -44,8 +47,10 @@ TEST_CASE("one million 'a' fed in odd-size pieces gives the NIST digest",
         "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
-TEST_CASE("messages of every length around a block boundary hash the same whole or split",
-          "[base][sha256]") {
+TEST_CASE(
+    "messages of every length around a block boundary hash the same whole or "
+    "split",
+    "[base][sha256]") {
   for (std::size_t len = 50; len <= 130; ++len) {
     std::string msg(len, 'x');
     for (std::size_t k = 0; k < len; ++k) {
@@ -61,7 +66,8 @@ TEST_CASE("messages of every length around a block boundary hash the same whole 
   }
 }
 
-TEST_CASE("sha256_file hashes a file's bytes and names a missing file", "[base][sha256]") {
+TEST_CASE("sha256_file hashes a file's bytes and names a missing file",
+          "[base][sha256]") {
   char tmpl[] = "/tmp/ipcgrade-sha256-XXXXXX";
   REQUIRE(mkdtemp(tmpl) != nullptr);
   const std::filesystem::path dir = tmpl;
