@@ -240,7 +240,6 @@ Status read_stdin(const YamlField& field, const fs::path& lab_dir,
   if (!s.ok()) {
     return s;
   }
-  const YamlField value = *map->get(*form);
   if (*form == "text") {
     spec->kind = StdinSpec::Kind::kText;
     return read_member(*map, "text", read_string, &spec->text);
@@ -252,7 +251,7 @@ Status read_stdin(const YamlField& field, const fs::path& lab_dir,
         [&](const YamlField& f) { return read_lab_path(f, lab_dir, false); },
         &spec->file);
   }
-  return read_generate(value, spec);
+  return read_generate(*map->get("generate"), spec);
 }
 
 Result<std::string> read_regex(const YamlField& field) {
@@ -292,10 +291,8 @@ Status read_output(const YamlField& field, const fs::path& lab_dir,
   if (field.is_null()) {
     return field.error(
         "expected text or a map with one of text, file, regex, contains, "
-        "stdin, command, "
-        "checker; got nothing (write \"\" to require empty output, or leave "
-        "the field out "
-        "to not check it)");
+        "stdin, command, checker; got nothing (write \"\" to require empty "
+        "output, or leave the field out to not check it)");
   }
   const std::vector<std::string_view> forms = {
       "text", "file", "regex", "contains", "stdin", "command", "checker"};
@@ -349,8 +346,7 @@ Status read_output(const YamlField& field, const fs::path& lab_dir,
     if (s.ok() && !same) {
       return map->get("stdin")->error(
           "only 'stdin: true' means something (the output must equal the "
-          "test's stdin); "
-          "leave the field out to not check the stream");
+          "test's stdin); leave the field out to not check the stream");
     }
     expect->kind = OutputExpect::Kind::kStdin;
     return s;
@@ -440,8 +436,8 @@ Result<TestSpec> read_test(const YamlField& field, const LabSpec& lab) {
   TestSpec test;
   test.line = field.line();
   test.limits = lab.limits;
-  test.expect.exit_status =
-      0;  // a test expects success unless it says otherwise
+  // A test expects success unless it says otherwise.
+  test.expect.exit_status = 0;
   std::string visibility = "public";
   Status s = first_error({
       map->require("name").status(),
@@ -625,6 +621,21 @@ Result<std::string> lab_hash(const LabSpec& lab, std::string_view yaml_bytes) {
   return sha256_hex(manifest);
 }
 
+// The lab's starter/ folder, used when build.starter does not say otherwise.
+Status find_default_starter(const YamlField& root, const fs::path& lab_dir,
+                            fs::path* starter) {
+  std::error_code ec;
+  if (!fs::is_directory(lab_dir / "starter", ec)) {
+    return Status::Ok();
+  }
+  *starter = fs::canonical(lab_dir / "starter", ec);
+  if (ec || !is_inside(lab_dir, *starter)) {
+    return root.error("the starter folder " + (lab_dir / "starter").string() +
+                      " leads outside the lab folder; make it a real folder");
+  }
+  return Status::Ok();
+}
+
 Status read_lab(const YamlField& root, LabSpec* lab) {
   Result<YamlMap> map = YamlMap::read(
       root, {"lab", "title", "programs", "build", "limits", "tests"});
@@ -643,14 +654,8 @@ Status read_lab(const YamlField& root, LabSpec* lab) {
     s = read_programs(*map->get("programs"), &lab->programs);
   }
   lab->build.limits = build_default_limits();
-  std::error_code ec;
-  if (fs::is_directory(lab->dir / "starter", ec)) {
-    lab->build.starter_dir = fs::canonical(lab->dir / "starter", ec);
-    if (ec || !is_inside(lab->dir, lab->build.starter_dir)) {
-      return root.error("the starter folder " +
-                        (lab->dir / "starter").string() +
-                        " leads outside the lab folder; make it a real folder");
-    }
+  if (s.ok()) {
+    s = find_default_starter(root, lab->dir, &lab->build.starter_dir);
   }
   if (s.ok()) {
     if (std::optional<YamlField> build = map->get("build")) {

@@ -164,11 +164,25 @@ std::string YamlField::describe() const {
   if (node_.IsMap()) {
     return "a map";
   }
-  const std::string& text = node_.Scalar();
-  if (text.size() > 40) {
-    return "'" + text.substr(0, 37) + "...'";
+  // One line, whatever the value holds: newlines and tabs are shown escaped
+  // so a message stays "file:line: field: problem".
+  std::string shown;
+  for (char c : node_.Scalar()) {
+    if (shown.size() >= 40) {
+      shown += "...";
+      break;
+    }
+    if (c == '\n') {
+      shown += "\\n";
+    } else if (c == '\t') {
+      shown += "\\t";
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      shown += '?';
+    } else {
+      shown += c;
+    }
   }
-  return "'" + text + "'";
+  return "'" + shown + "'";
 }
 
 Status YamlField::error(const std::string& problem) const {

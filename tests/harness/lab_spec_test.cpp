@@ -7,7 +7,7 @@
 #include <random>
 #include <sstream>
 
-#include "base/sha256.h"
+#include "harness/checkers/checker.h"
 #include "tests/harness/temp_dir.h"
 
 using namespace ipcgrade;
@@ -168,6 +168,21 @@ TEST_CASE("the documented example lab loads with every field as written",
   CHECK(lab->find_program("pipeline") == nullptr);
 }
 
+TEST_CASE("the format documentation names every checker and finding kind",
+          "[harness][lab_spec]") {
+  std::ifstream in(fs::path(IPCGRADE_SOURCE_DIR) / "docs" / "lab-format.md");
+  std::stringstream text;
+  text << in.rdbuf();
+  for (const Checker& checker : all_checkers()) {
+    CAPTURE(checker.name);
+    CHECK_THAT(text.str(), Contains("`" + std::string(checker.name) + "`"));
+  }
+  for (FindingKind kind : all_finding_kinds()) {
+    CAPTURE(to_string(kind));
+    CHECK_THAT(text.str(), Contains("`" + std::string(to_string(kind)) + "`"));
+  }
+}
+
 TEST_CASE("a minimal lab gets every documented default",
           "[harness][lab_spec]") {
   TempDir tmp;
@@ -291,6 +306,8 @@ TEST_CASE(
        "starting with a letter or digit, got '-x'"},
       {kOneTest + "    points: -1\n", 8, "tests[0].points",
        "expected a number 0..1000000, got '-1'"},
+      {kOneTest + "    points: \"one\\ntwo\"\n", 8, "tests[0].points",
+       "expected a number 0..1000000, got 'one\\ntwo'"},
       {kOneTest + "    points: 1e9\n", 8, "tests[0].points",
        "expected a number 0..1000000, got '1e9'"},
       {kOneTest + "    repeat: 0\n", 8, "tests[0].repeat",
