@@ -223,6 +223,11 @@ int main(int argc, char **argv) {
   sigaddset(&chld, SIGCHLD);
   sigprocmask(SIG_BLOCK, &chld, NULL);
   pid_t pid = fork();
+  if (pid < 0) {  // never go on with pid -1: kill(-pid) would mean kill(1)
+    fprintf(report, "error fork: %s\n", strerror(errno));
+    fclose(report);
+    return 0;
+  }
   if (pid == 0) {
     setpgid(0, 0);
     sigprocmask(SIG_UNBLOCK, &chld, NULL);
@@ -358,6 +363,7 @@ runp() {
   if [ "$fault" != none ]; then
     envv+=(LD_PRELOAD="$work/fault.so" FAULT_MODE="$fault" FAULT_SEED=7)
   fi
+  : >"$REPORT"  # never read a previous run's report
   local feeder=(cat "$input")
   [ "$feed" = chunk ] && feeder=(dd if="$input" bs=1000 status=none)
   (cd "$dir" && "${feeder[@]}" 2>/dev/null \
@@ -367,7 +373,9 @@ runp() {
     STATUS=timeout
   else
     STATUS=$(sed -n 's/^status //p' "$REPORT")
-    [ -n "$STATUS" ] || STATUS=killed
+    # No status: run could not start the program (the machine out of
+    # processes?) or was itself killed by the outer timeout.
+    [ -n "$STATUS" ] || STATUS="error: $(sed -n 's/^error //p' "$REPORT")"
   fi
 }
 
