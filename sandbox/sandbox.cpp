@@ -1,0 +1,31 @@
+#include "sandbox/sandbox.h"
+
+#include <unistd.h>
+
+namespace ipcgrade {
+
+Result<Sandbox> Sandbox::probe(const std::filesystem::path& keeper_binary) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(keeper_binary, ec) ||
+      ::access(keeper_binary.c_str(), X_OK) != 0) {
+    return Status::Internal("the keeper binary " + keeper_binary.string() +
+                            " is missing or not executable");
+  }
+  Sandbox s;
+  s.keeper_binary_ = keeper_binary;
+  s.lacks_ = {"no PID, IPC, mount or network namespace", "no cgroup limits",
+              "no seccomp filter"};
+  if (::geteuid() == 0) {
+    s.lacks_.push_back("runs as root: RLIMIT_NPROC does not bind");
+  }
+  return s;
+}
+
+std::vector<std::string> Sandbox::arguments(const KeeperRequest& request) const {
+  std::vector<std::string> args = {"__keeper"};
+  std::vector<std::string> rest = keeper_arguments(request);
+  args.insert(args.end(), rest.begin(), rest.end());
+  return args;
+}
+
+}  // namespace ipcgrade

@@ -1,0 +1,42 @@
+// Sandbox: what the runner needs to start one student program safely on this
+// machine. It probes the machine once and says which isolation tier it gives;
+// the runner never calls unshare, setrlimit or prctl itself.
+//
+// Tiers (issue 5 adds "full": user, PID, IPC, mount and network namespaces,
+// cgroup v2 and seccomp, behind this same interface):
+//   reduced  rlimits, own session and process group, a keeper that is a
+//            child subreaper and sweeps every descendant, default signal
+//            dispositions, only descriptors 0-2.
+//
+// A Sandbox is an immutable value; any thread may use it.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "sandbox/keeper.h"
+
+namespace ipcgrade {
+
+class Sandbox {
+ public:
+  // `keeper_binary` is the ipcgrade executable (it runs `__keeper`).
+  static Result<Sandbox> probe(const std::filesystem::path& keeper_binary);
+
+  const std::string& tier() const { return tier_; }
+  // What this tier does not give, in a user's words ("no PID namespace").
+  const std::vector<std::string>& lacks() const { return lacks_; }
+
+  // The command that starts a keeper for `request`.
+  const std::filesystem::path& executable() const { return keeper_binary_; }
+  std::vector<std::string> arguments(const KeeperRequest& request) const;
+
+ private:
+  std::filesystem::path keeper_binary_;
+  std::string tier_ = "reduced";
+  std::vector<std::string> lacks_;
+};
+
+}  // namespace ipcgrade
