@@ -114,9 +114,9 @@ static ssize_t (*real_read_chk)(int, void *, size_t, size_t) = raw_read_chk;
 
 /* ---- Configuration (written by the constructor only) ------------------- */
 
-static int g_short_io;      /* the short_io fault is on */
-static uint64_t g_seed;     /* seed=N */
-static uint64_t g_run_key;  /* seed mixed with the program's name */
+static int g_short_io;               /* the short_io fault is on */
+static uint64_t g_seed;              /* seed=N */
+static uint64_t g_run_key;           /* seed mixed with the program's name */
 static unsigned g_next_thread_index; /* atomic; 0 is the main thread */
 
 /* ---- The PRNG: splitmix64, one state per thread ------------------------ */
@@ -183,8 +183,7 @@ enum { kIovCopyMax = 16 };
  * bad iov pointer faults here instead of giving EFAULT, like glibc's own
  * readv emulations; only fault runs take this path. */
 static int short_iov(int fd, const struct iovec *iov, int iovcnt,
-                     struct iovec copy[kIovCopyMax],
-                     const struct iovec **use) {
+                     struct iovec copy[kIovCopyMax], const struct iovec **use) {
   *use = iov;
   if (iovcnt <= 0 || iovcnt > IOV_MAX) {
     return iovcnt; /* the real call reports EINVAL */
@@ -229,8 +228,7 @@ static SHIM_SLOW ssize_t read_with_faults(int fd, void *buf, size_t n) {
   return real_read(fd, buf, short_count(fd, n));
 }
 
-static SHIM_SLOW ssize_t write_with_faults(int fd, const void *buf,
-                                           size_t n) {
+static SHIM_SLOW ssize_t write_with_faults(int fd, const void *buf, size_t n) {
   return real_write(fd, buf, short_count(fd, n));
 }
 
@@ -389,8 +387,8 @@ static uint64_t program_name_hash(int argc, char **argv) {
       len++;
     }
   } else {
-    long fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/comm",
-                      O_RDONLY | O_CLOEXEC);
+    long fd =
+        syscall(SYS_openat, AT_FDCWD, "/proc/self/comm", O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
       long got = syscall(SYS_read, fd, comm, sizeof comm);
       syscall(SYS_close, fd);

@@ -119,8 +119,7 @@ class FixtureDir {
         (std::filesystem::temp_directory_path() / "ipcgrade-shim-XXXXXX")
             .string();
     if (mkdtemp(tmpl.data()) == nullptr) {
-      throw std::runtime_error(std::string("mkdtemp: ") +
-                               std::strerror(errno));
+      throw std::runtime_error(std::string("mkdtemp: ") + std::strerror(errno));
     }
     path_ = tmpl;
   }
@@ -157,8 +156,7 @@ std::string CapturedRun::describe() const {
       s << "not started";
       break;
   }
-  s << "; " << out.size() << " bytes on stdout; stderr: "
-    << err.substr(0, 300);
+  s << "; " << out.size() << " bytes on stdout; stderr: " << err.substr(0, 300);
   return s.str();
 }
 
@@ -261,8 +259,8 @@ CapturedRun run_captured(const RunRequest& request) {
 
   if (got == static_cast<ssize_t>(sizeof exec_errno)) {
     run.end = CapturedRun::End::kNotStarted;
-    run.err = "cannot run " + request.argv[0] + ": " +
-              std::strerror(exec_errno);
+    run.err =
+        "cannot run " + request.argv[0] + ": " + std::strerror(exec_errno);
   } else if (timed_out) {
     run.end = CapturedRun::End::kTimedOut;
   } else if (WIFEXITED(status)) {
@@ -298,14 +296,14 @@ std::string fixture_path(const std::string& name) {
   RunRequest cc;
   cc.argv = {"cc"};
   cc.argv.insert(cc.argv.end(), flags.begin(), flags.end());
-  cc.argv.insert(cc.argv.end(),
-                 {"-o", binary,
-                  IPCGRADE_SOURCE_DIR "/tests/harness/shim/fixtures/" +
-                      source + ".c"});
+  cc.argv.insert(
+      cc.argv.end(),
+      {"-o", binary,
+       IPCGRADE_SOURCE_DIR "/tests/harness/shim/fixtures/" + source + ".c"});
   CapturedRun built = run_captured(cc);
   if (!built.exited_ok()) {
-    throw std::runtime_error("building fixture " + name + " failed: " +
-                             built.describe() + "\n" + built.err);
+    throw std::runtime_error("building fixture " + name +
+                             " failed: " + built.describe() + "\n" + built.err);
   }
   dir.built()[name] = binary;
   return binary;

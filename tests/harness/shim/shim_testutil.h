@@ -36,7 +36,7 @@ struct CapturedRun {
   int exit_code = -1;   // kExited
   int term_signal = 0;  // kSignaled
   std::string out;
-  std::string err;      // for kNotStarted: why
+  std::string err;  // for kNotStarted: why
 
   bool exited_ok() const { return end == End::kExited && exit_code == 0; }
   // One line for INFO(): how it ended and the start of stderr.
