@@ -29,8 +29,9 @@
 #include <unistd.h>
 
 static void usage(void) {
-  fprintf(stderr, "usage: pipeline CMD1 [CMD2 ... CMDn]   (each CMD is one argument, "
-                  "words separated by spaces or tabs)\n");
+  fprintf(stderr,
+          "usage: pipeline CMD1 [CMD2 ... CMDn]   (each CMD is one argument, "
+          "words separated by spaces or tabs)\n");
 }
 
 // Splits `text` in place into words separated by spaces and tabs. Returns a
@@ -104,8 +105,9 @@ static void move_fd(int from, int to) {
 // descriptor is closed, the command is exec'd.
 static void run_stage(char **words, int in, int out, const int *fds, int nfds) {
   // BUG (variant pipeline-exec-fail-falls-through): after a failed exec the
-  // child returns instead of exiting, and goes on running the parent's loop:
-  // it forks the remaining stages a second time and reaps the wrong children.
+  // child returns instead of exiting, and goes on running the parent's code:
+  // it tries to start the remaining stages a second time, then waits for
+  // children that are not its own, and its exit status is not 127.
   move_fd(in, STDIN_FILENO);
   move_fd(out, STDOUT_FILENO);
   close_all(fds, nfds);

@@ -29,8 +29,9 @@
 #include <unistd.h>
 
 static void usage(void) {
-  fprintf(stderr, "usage: pipeline CMD1 [CMD2 ... CMDn]   (each CMD is one argument, "
-                  "words separated by spaces or tabs)\n");
+  fprintf(stderr,
+          "usage: pipeline CMD1 [CMD2 ... CMDn]   (each CMD is one argument, "
+          "words separated by spaces or tabs)\n");
 }
 
 // Splits `text` in place into words separated by spaces and tabs. Returns a
