@@ -66,7 +66,7 @@ struct OutputExpect {
 };
 
 struct Expectation {
-  std::optional<int> exit_status;  // shell convention: 128+S when killed
+  std::optional<int> exit_status = 0;  // 128+S when killed; nullopt: any
   std::optional<FindingKind> exit_finding;  // finding on a wrong exit status
   OutputExpect stdout_expect;
   OutputExpect stderr_expect;

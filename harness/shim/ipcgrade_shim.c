@@ -161,10 +161,18 @@ static int fd_is_fifo(int fd) {
   return rc == 0 && S_ISFIFO(st.st_mode);
 }
 
+/* Reads of 2 bytes or more may come back short. Writes only above PIPE_BUF:
+ * POSIX makes a blocking pipe write of at most PIPE_BUF bytes atomic, so a
+ * correct program may rely on it (one write() of a short line, e.g. from a
+ * signal handler), and no real kernel cuts it short. Fairness first. */
+#define SHIM_SHORTEST_READ ((size_t)2)
+#define SHIM_SHORTEST_WRITE ((size_t)PIPE_BUF + 1)
+
 /* The count to hand to the real call for a transfer of n bytes on fd:
- * n itself, or (half of the time on a pipe) a short 1 <= k < n. */
-static size_t short_count(int fd, size_t n) {
-  if (n < 2 || n > SSIZE_MAX || !fd_is_fifo(fd)) {
+ * n itself, or (half of the time on a pipe, when n >= smallest) a short
+ * 1 <= k < n. */
+static size_t short_count(int fd, size_t n, size_t smallest) {
+  if (n < smallest || n > SSIZE_MAX || !fd_is_fifo(fd)) {
     return n; /* oversized counts go through: the real call decides */
   }
   if (rng_next() >> 63) {
@@ -182,7 +190,7 @@ enum { kIovCopyMax = 16 };
  * and points *use at iov itself or at copy. Reading the entries means a
  * bad iov pointer faults here instead of giving EFAULT, like glibc's own
  * readv emulations; only fault runs take this path. */
-static int short_iov(int fd, const struct iovec *iov, int iovcnt,
+static int short_iov(int fd, size_t smallest, const struct iovec *iov, int iovcnt,
                      struct iovec copy[kIovCopyMax], const struct iovec **use) {
   *use = iov;
   if (iovcnt <= 0 || iovcnt > IOV_MAX) {
@@ -195,7 +203,7 @@ static int short_iov(int fd, const struct iovec *iov, int iovcnt,
     }
     total += iov[i].iov_len;
   }
-  size_t k = short_count(fd, total);
+  size_t k = short_count(fd, total, smallest);
   if (k == total) {
     return iovcnt;
   }
@@ -225,11 +233,11 @@ static int short_iov(int fd, const struct iovec *iov, int iovcnt,
 #define SHIM_SLOW __attribute__((noinline, cold))
 
 static SHIM_SLOW ssize_t read_with_faults(int fd, void *buf, size_t n) {
-  return real_read(fd, buf, short_count(fd, n));
+  return real_read(fd, buf, short_count(fd, n, SHIM_SHORTEST_READ));
 }
 
 static SHIM_SLOW ssize_t write_with_faults(int fd, const void *buf, size_t n) {
-  return real_write(fd, buf, short_count(fd, n));
+  return real_write(fd, buf, short_count(fd, n, SHIM_SHORTEST_WRITE));
 }
 
 /* A smaller count never turns a valid __read_chk into an overflow; an
@@ -239,14 +247,14 @@ static SHIM_SLOW ssize_t read_chk_with_faults(int fd, void *buf, size_t n,
   if (n > buflen) {
     return real_read_chk(fd, buf, n, buflen);
   }
-  return real_read_chk(fd, buf, short_count(fd, n), buflen);
+  return real_read_chk(fd, buf, short_count(fd, n, SHIM_SHORTEST_READ), buflen);
 }
 
 static SHIM_SLOW ssize_t readv_with_faults(int fd, const struct iovec *iov,
                                            int iovcnt) {
   struct iovec copy[kIovCopyMax];
   const struct iovec *use;
-  int cnt = short_iov(fd, iov, iovcnt, copy, &use);
+  int cnt = short_iov(fd, SHIM_SHORTEST_READ, iov, iovcnt, copy, &use);
   return real_readv(fd, use, cnt);
 }
 
@@ -254,7 +262,7 @@ static SHIM_SLOW ssize_t writev_with_faults(int fd, const struct iovec *iov,
                                             int iovcnt) {
   struct iovec copy[kIovCopyMax];
   const struct iovec *use;
-  int cnt = short_iov(fd, iov, iovcnt, copy, &use);
+  int cnt = short_iov(fd, SHIM_SHORTEST_WRITE, iov, iovcnt, copy, &use);
   return real_writev(fd, use, cnt);
 }
 

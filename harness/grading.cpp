@@ -1,0 +1,241 @@
+#include "harness/grading.h"
+
+#include <algorithm>
+#include <cstring>
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include "base/scratch_dir.h"
+#include "harness/run_judge.h"
+#include "harness/runner.h"
+#include "harness/stdin_source.h"
+
+namespace ipcgrade {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string fault_items(const FaultPlan& plan, std::uint64_t seed) {
+  std::string items;
+  if (plan.short_io) {
+    items += "short_io,";
+  }
+  if (plan.eintr) {
+    items += "eintr,";
+  }
+  return items + "seed=" + std::to_string(seed);
+}
+
+std::string repro_command(const TestSpec& t, const fs::path& submission, const fs::path& shim,
+                          std::uint64_t seed) {
+  std::string cmd = "cd " + shell_quote(submission.string()) + " && make -s && " +
+                    stdin_shell_command(t.stdin_spec) + " | ";
+  if (t.faults.any()) {
+    cmd += "LD_PRELOAD=" + shell_quote(shim.string()) +
+           " IPCGRADE_FAULTS=" + fault_items(t.faults, seed) + " ";
+  }
+  cmd += "./" + t.program;
+  for (const std::string& a : t.args) {
+    cmd += " " + shell_quote(a);
+  }
+  return cmd + "; echo \"exit status $?\"";
+}
+
+Result<std::string> read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) {
+    return Status::Internal("cannot read " + p.string());
+  }
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The expected bytes of a stream given as a file or a trusted command.
+Result<std::string> expected_bytes(const Sandbox& sandbox, const OutputExpect& ex,
+                                   const std::string& input, const fs::path& cwd) {
+  if (ex.kind == OutputExpect::Kind::kFile) {
+    return read_file(ex.file);
+  }
+  RunRequest req;
+  req.argv = {"/bin/sh", "-c", ex.value};
+  req.cwd = cwd;
+  req.env = default_environment(cwd);
+  req.stdin_data = input;
+  Result<RunResult> r = run_sandboxed(sandbox, req);
+  if (!r.ok()) {
+    return r.status();
+  }
+  if (r->ending != RunResult::Ending::kExited) {
+    return Status::Internal("the lab's expected-output command `" + ex.value + "` did not finish");
+  }
+  return r->stdout_data;
+}
+
+bool needs_expected(const OutputExpect& ex) {
+  return ex.kind == OutputExpect::Kind::kFile || ex.kind == OutputExpect::Kind::kCommand;
+}
+
+std::string summarize_run(const RunResult& r, const std::vector<Finding>& findings) {
+  std::ostringstream s;
+  s << (r.keeper.status ? r.keeper.status->ToString() : std::string("no status"));
+  s << "; stdout " << r.stdout_data.size() << " bytes, stderr " << r.stderr_data.size()
+    << " bytes; wall " << static_cast<int>(r.wall_seconds * 1000) << " ms";
+  if (!r.stderr_data.empty()) {
+    s << "\nstderr: \"" << printable_excerpt(r.stderr_data, 300) << "\"";
+  }
+  for (const Finding& f : findings) {
+    s << "\n" << to_string(f.kind) << ": " << f.message;
+  }
+  return s.str();
+}
+
+TestOutcome run_test(const Sandbox& sandbox, const TestSpec& t, const fs::path& build_dir,
+                     const fs::path& submission, const GradeOptions& options) {
+  TestOutcome outcome;
+  outcome.test = &t;
+  Result<std::string> input = materialize_stdin(t.stdin_spec);
+  if (!input.ok()) {
+    outcome.internal_error = input.status().message();
+    return outcome;
+  }
+  std::string expected_out, expected_err;
+  if (needs_expected(t.expect.stdout_expect)) {
+    Result<std::string> e = expected_bytes(sandbox, t.expect.stdout_expect, *input, build_dir);
+    if (!e.ok()) {
+      outcome.internal_error = e.status().message();
+      return outcome;
+    }
+    expected_out = e.value();
+  }
+  if (needs_expected(t.expect.stderr_expect)) {
+    Result<std::string> e = expected_bytes(sandbox, t.expect.stderr_expect, *input, build_dir);
+    if (!e.ok()) {
+      outcome.internal_error = e.status().message();
+      return outcome;
+    }
+    expected_err = e.value();
+  }
+
+  std::vector<Finding> first_failure;
+  int first_failing_rep = -1;
+  std::string first_output;
+  for (int rep = 0; rep < t.repeat; ++rep) {
+    std::uint64_t seed = t.faults.seed + static_cast<std::uint64_t>(rep);
+    RunRequest req;
+    req.argv = {"./" + t.program};
+    req.argv.insert(req.argv.end(), t.args.begin(), t.args.end());
+    req.cwd = build_dir;
+    req.env = default_environment(build_dir);
+    if (t.faults.any()) {
+      req.env.push_back("LD_PRELOAD=" + options.shim_path.string());
+      req.env.push_back("IPCGRADE_FAULTS=" + fault_items(t.faults, seed));
+    }
+    req.stdin_data = *input;
+    req.stdin_chunk = t.stdin_spec.chunk;
+    req.limits = t.limits;
+    Result<RunResult> run = run_sandboxed(sandbox, req);
+    if (!run.ok()) {
+      outcome.internal_error = run.status().message();
+      return outcome;
+    }
+    if (run->keeper.setup_errno != 0) {
+      outcome.internal_error = "could not start ./" + t.program + " (" + run->keeper.setup_step +
+                               ": " + std::strerror(run->keeper.setup_errno) + ")";
+      return outcome;
+    }
+    JudgeInput ji{t,
+                  *input,
+                  *run,
+                  needs_expected(t.expect.stdout_expect) ? &expected_out : nullptr,
+                  needs_expected(t.expect.stderr_expect) ? &expected_err : nullptr,
+                  repro_command(t, submission, options.shim_path, seed)};
+    std::vector<Finding> findings = judge_run(ji);
+    ++outcome.repetitions;
+    outcome.wall_seconds = std::max(outcome.wall_seconds, run->wall_seconds);
+    if (findings.empty()) {
+      ++outcome.passed;
+      if (first_output.empty()) {
+        first_output = summarize_run(*run, findings);
+      }
+    } else if (first_failing_rep < 0) {
+      first_failing_rep = rep;
+      first_failure = findings;
+      first_output = summarize_run(*run, findings);
+    }
+  }
+  outcome.output = first_output;
+  if (outcome.passed == outcome.repetitions) {
+    return outcome;
+  }
+  if (outcome.passed == 0) {
+    outcome.findings = first_failure;
+    return outcome;
+  }
+  const Finding& what = first_failure.front();
+  Finding race;
+  race.kind = FindingKind::kRace;
+  race.test = t.name;
+  race.program = t.program;
+  race.message = "The result depends on scheduling: the same test passed in " +
+                 std::to_string(outcome.passed) + " of " + std::to_string(outcome.repetitions) +
+                 " runs. Look for shared state used without synchronisation, or an order of "
+                 "events the program assumes but does not enforce. In the failing run: " +
+                 what.message;
+  race.evidence = "pass rate " + std::to_string(outcome.passed) + "/" +
+                  std::to_string(outcome.repetitions) + "; first failing run #" +
+                  std::to_string(first_failing_rep + 1) +
+                  (t.faults.any() ? " (fault seed " +
+                                        std::to_string(t.faults.seed + first_failing_rep) + ")"
+                                  : std::string()) +
+                  ": [" + std::string(to_string(what.kind)) + "] " + what.evidence;
+  race.repro = what.repro;
+  outcome.findings = {race};
+  return outcome;
+}
+
+}  // namespace
+
+Result<GradingOutcome> grade_submission(const Sandbox& sandbox, const LabSpec& lab,
+                                        const fs::path& submission, const GradeOptions& options) {
+  auto started = std::chrono::steady_clock::now();
+  for (const std::string& name : options.only_tests) {
+    bool known = std::any_of(lab.tests.begin(), lab.tests.end(),
+                             [&](const TestSpec& t) { return t.name == name; });
+    if (!known) {
+      return Status::InvalidInput("lab " + lab.name + " has no test named '" + name + "'");
+    }
+  }
+  Result<ScratchDir> scratch = ScratchDir::create("ipcgrade-" + lab.name);
+  if (!scratch.ok()) {
+    return scratch.status();
+  }
+  fs::path build_dir = scratch->path() / "submission";
+  Result<BuildOutcome> build = build_submission(sandbox, lab, submission, build_dir);
+  if (!build.ok()) {
+    return build.status();
+  }
+  GradingOutcome outcome;
+  outcome.build = build.value();
+  for (const TestSpec& t : lab.tests) {
+    if (!options.only_tests.empty() &&
+        std::find(options.only_tests.begin(), options.only_tests.end(), t.name) ==
+            options.only_tests.end()) {
+      continue;
+    }
+    if (!outcome.build.ok) {
+      TestOutcome skipped;
+      skipped.test = &t;
+      skipped.output = "not run: the submission did not build";
+      outcome.tests.push_back(skipped);
+      continue;
+    }
+    outcome.tests.push_back(run_test(sandbox, t, build_dir, submission, options));
+  }
+  outcome.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return outcome;
+}
+
+}  // namespace ipcgrade

@@ -1,0 +1,55 @@
+// Grading one submission against one lab: build it in a scratch copy, then
+// run every test (each repetition) under the sandbox and judge each run.
+// Produces TestOutcomes; scoring (grader/scoring.h) turns them into points.
+//
+// Repetitions: a test asked to run R times is judged on every run. If all
+// runs agree, the test's findings are those of its first failing run. If
+// some pass and some fail, the result depends on scheduling: one `race`
+// finding with the pass rate, the first failing repetition (and its fault
+// seed) and what that run got wrong.
+//
+// Internal failures (the keeper could not start, a lab file vanished) stop
+// nothing: the test is marked as an error with the reason, and the caller
+// reports the grading as incomplete — never as the student's failure.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "harness/builder.h"
+#include "harness/finding.h"
+#include "harness/lab_spec.h"
+#include "sandbox/sandbox.h"
+
+namespace ipcgrade {
+
+struct GradeOptions {
+  std::vector<std::string> only_tests;  // empty: every test
+  std::filesystem::path shim_path;      // the fault library (LD_PRELOAD)
+  // How a reproduce command names the grader ("ipcgrade").
+  std::string grader_command = "ipcgrade";
+};
+
+struct TestOutcome {
+  const TestSpec* test = nullptr;
+  int repetitions = 0;
+  int passed = 0;
+  std::vector<Finding> findings;
+  std::string output;        // student-facing summary of what happened
+  double wall_seconds = 0;   // the slowest repetition
+  std::string internal_error;  // non-empty: the grader failed on this test
+};
+
+struct GradingOutcome {
+  BuildOutcome build;
+  std::vector<TestOutcome> tests;
+  double seconds = 0;
+};
+
+Result<GradingOutcome> grade_submission(const Sandbox& sandbox, const LabSpec& lab,
+                                        const std::filesystem::path& submission,
+                                        const GradeOptions& options);
+
+}  // namespace ipcgrade
