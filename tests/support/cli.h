@@ -1,0 +1,44 @@
+// Test support: runs the built `ipcgrade` binary as a user would, under the
+// same sandbox the grader uses for students (so nothing it starts survives
+// the test), and returns its exit code and output.
+#pragma once
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "harness/runner.h"
+
+namespace ipcgrade::testing {
+
+struct CliRun {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+inline CliRun run_ipcgrade(const std::vector<std::string>& args, int wall_seconds = 600) {
+  static Sandbox sandbox = Sandbox::probe(IPCGRADE_BINARY).value();
+  RunRequest r;
+  r.argv = {IPCGRADE_BINARY};
+  r.argv.insert(r.argv.end(), args.begin(), args.end());
+  r.cwd = IPCGRADE_SOURCE_DIR;
+  r.env = default_environment(IPCGRADE_SOURCE_DIR);
+  r.limits.wall = std::chrono::seconds(wall_seconds);
+  r.limits.cpu = std::chrono::seconds(wall_seconds);
+  r.limits.memory_bytes = 8ull << 30;
+  r.limits.processes = 4096;
+  r.limits.open_files = 4096;
+  r.limits.file_size_bytes = 1ull << 30;
+  Result<RunResult> res = run_sandboxed(sandbox, r);
+  REQUIRE(res.ok());
+  REQUIRE(res->ending == RunResult::Ending::kExited);
+  REQUIRE(res->keeper.status.has_value());
+  CliRun out;
+  out.exit_code = res->keeper.status->shell_status();
+  out.out = res->stdout_data;
+  out.err = res->stderr_data;
+  return out;
+}
+
+}  // namespace ipcgrade::testing
