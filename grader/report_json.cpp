@@ -1,5 +1,7 @@
 #include "grader/report_json.h"
 
+#include "base/utf8.h"
+
 #include <cstdint>
 #include <initializer_list>
 #include <limits>
@@ -11,58 +13,6 @@ namespace ipcgrade {
 namespace {
 
 using nlohmann::json;
-
-// Replaces every byte sequence that is not well-formed UTF-8 (stray
-// continuation bytes, truncated or overlong sequences, surrogates, code
-// points above U+10FFFF) with U+FFFD. Students' programs print anything;
-// nlohmann::json would throw on such bytes when the report is dumped.
-std::string valid_utf8(std::string_view in) {
-  static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
-  std::string out;
-  out.reserve(in.size());
-  std::size_t i = 0;
-  while (i < in.size()) {
-    const auto lead = static_cast<unsigned char>(in[i]);
-    if (lead < 0x80) {
-      out.push_back(in[i]);
-      ++i;
-      continue;
-    }
-    std::size_t length = 0;  // 0: not a lead byte
-    std::uint32_t min = 0;   // smallest code point of this length
-    std::uint32_t code = 0;
-    if ((lead & 0xE0) == 0xC0) {
-      length = 2;
-      min = 0x80;
-      code = lead & 0x1F;
-    } else if ((lead & 0xF0) == 0xE0) {
-      length = 3;
-      min = 0x800;
-      code = lead & 0x0F;
-    } else if ((lead & 0xF8) == 0xF0) {
-      length = 4;
-      min = 0x10000;
-      code = lead & 0x07;
-    }
-    bool well_formed = length != 0 && i + length <= in.size();
-    for (std::size_t k = 1; well_formed && k < length; ++k) {
-      const auto next = static_cast<unsigned char>(in[i + k]);
-      if ((next & 0xC0) != 0x80) {
-        well_formed = false;
-      } else {
-        code = (code << 6) | (next & 0x3F);
-      }
-    }
-    if (well_formed && code >= min && code <= 0x10FFFF && !(code >= 0xD800 && code <= 0xDFFF)) {
-      out.append(in.substr(i, length));
-      i += length;
-    } else {
-      out.append(kReplacement);
-      ++i;  // resynchronise on the next byte
-    }
-  }
-  return out;
-}
 
 std::string_view type_name(const json& value) {
   if (value.is_number()) {

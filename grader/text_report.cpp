@@ -1,5 +1,7 @@
 #include "grader/text_report.h"
 
+#include "base/utf8.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -31,49 +33,6 @@ constexpr std::size_t kWidth = 80;
 //   bidirectional overrides      \u202e  (they reorder what is displayed)
 // Backslashes are left alone so that repro commands stay copyable.
 // ---------------------------------------------------------------------------
-
-// The length of the well-formed UTF-8 sequence at in[i] and its code point,
-// or 0 when in[i] does not start one (overlong forms and surrogates included).
-std::size_t decode_utf8(std::string_view in, std::size_t i, std::uint32_t* code) {
-  const auto lead = static_cast<unsigned char>(in[i]);
-  if (lead < 0x80) {
-    *code = lead;
-    return 1;
-  }
-  std::size_t length = 0;
-  std::uint32_t min = 0;
-  std::uint32_t value = 0;
-  if ((lead & 0xE0) == 0xC0) {
-    length = 2;
-    min = 0x80;
-    value = lead & 0x1F;
-  } else if ((lead & 0xF0) == 0xE0) {
-    length = 3;
-    min = 0x800;
-    value = lead & 0x0F;
-  } else if ((lead & 0xF8) == 0xF0) {
-    length = 4;
-    min = 0x10000;
-    value = lead & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + length > in.size()) {
-    return 0;
-  }
-  for (std::size_t k = 1; k < length; ++k) {
-    const auto next = static_cast<unsigned char>(in[i + k]);
-    if ((next & 0xC0) != 0x80) {
-      return 0;
-    }
-    value = (value << 6) | (next & 0x3F);
-  }
-  if (value < min || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF)) {
-    return 0;
-  }
-  *code = value;
-  return length;
-}
 
 bool is_bidi_control(std::uint32_t code) {
   return (code >= 0x202A && code <= 0x202E) || (code >= 0x2066 && code <= 0x2069);

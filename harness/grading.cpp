@@ -100,22 +100,18 @@ TestOutcome run_test(const Sandbox& sandbox, const TestSpec& t, const fs::path& 
     outcome.internal_error = input.status().message();
     return outcome;
   }
-  std::string expected_out, expected_err;
-  if (needs_expected(t.expect.stdout_expect)) {
-    Result<std::string> e = expected_bytes(sandbox, t.expect.stdout_expect, *input, build_dir);
-    if (!e.ok()) {
-      outcome.internal_error = e.status().message();
-      return outcome;
+  // Expected bytes given as a file or a trusted command, computed once.
+  std::string expected[2];
+  const OutputExpect* streams[2] = {&t.expect.stdout_expect, &t.expect.stderr_expect};
+  for (int i = 0; i < 2; ++i) {
+    if (needs_expected(*streams[i])) {
+      Result<std::string> e = expected_bytes(sandbox, *streams[i], *input, build_dir);
+      if (!e.ok()) {
+        outcome.internal_error = e.status().message();
+        return outcome;
+      }
+      expected[i] = e.value();
     }
-    expected_out = e.value();
-  }
-  if (needs_expected(t.expect.stderr_expect)) {
-    Result<std::string> e = expected_bytes(sandbox, t.expect.stderr_expect, *input, build_dir);
-    if (!e.ok()) {
-      outcome.internal_error = e.status().message();
-      return outcome;
-    }
-    expected_err = e.value();
   }
 
   std::vector<Finding> first_failure;
@@ -148,8 +144,8 @@ TestOutcome run_test(const Sandbox& sandbox, const TestSpec& t, const fs::path& 
     JudgeInput ji{t,
                   *input,
                   *run,
-                  needs_expected(t.expect.stdout_expect) ? &expected_out : nullptr,
-                  needs_expected(t.expect.stderr_expect) ? &expected_err : nullptr,
+                  needs_expected(*streams[0]) ? &expected[0] : nullptr,
+                  needs_expected(*streams[1]) ? &expected[1] : nullptr,
                   repro_command(t, submission, options.shim_path, seed)};
     std::vector<Finding> findings = judge_run(ji);
     ++outcome.repetitions;
