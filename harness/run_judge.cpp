@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <regex>
 #include <sstream>
 
@@ -144,6 +145,30 @@ void check_stream(const JudgeInput& in, const char* stream, const std::string& a
   }
 }
 
+// What to change, from what the deadlocked tasks wait in.
+std::string deadlock_advice(const HangDiagnosis& h) {
+  auto blocked_in = [&](const char* call) {
+    return std::any_of(h.tasks.begin(), h.tasks.end(), [&](const BlockedTask& b) {
+      return b.blocking_call.compare(0, std::strlen(call), call) == 0;
+    });
+  };
+  if (blocked_in("write") || blocked_in("writev")) {
+    return "A pipe holds only 64 KiB: once it is full, a writer blocks until someone reads. "
+           "Start every process that reads a pipe before waiting for the one that writes it, and "
+           "close every pipe end a process does not use: a read end kept open by a process that "
+           "never reads (often the parent) keeps the writer blocked instead of giving it EPIPE.";
+  }
+  if (blocked_in("futex") || blocked_in("sem")) {
+    return "Look for a lock taken in different orders, a lock never released, or a condition "
+           "variable or semaphore that nobody signals or posts any more.";
+  }
+  if (blocked_in("sig") || blocked_in("pause")) {
+    return "A signal that was sent before the receiver waited for it, or never sent, is waited "
+           "for forever: block it before it can arrive and wait with sigsuspend.";
+  }
+  return "Look for a process that waits for a child while that child waits for it.";
+}
+
 }  // namespace
 
 std::string printable_excerpt(const std::string& s, std::size_t max) {
@@ -198,7 +223,28 @@ std::vector<Finding> judge_run(const JudgeInput& in) {
   std::string usage = "wall " + seconds(r.wall_seconds) + ", CPU " +
                       seconds(r.keeper.user_seconds + r.keeper.system_seconds);
 
-  if (r.ending == RunResult::Ending::kTimedOut) {
+  if (r.ending == RunResult::Ending::kHang && r.hang) {
+    const HangDiagnosis& h = *r.hang;
+    std::string message = "./" + t.program;
+    if (h.kind == FindingKind::kEofHang) {
+      message += "'s reader never sees EOF: the write end of its pipe is still open in ";
+      message += h.summary;
+      message +=
+          ". Close every pipe end a process does not use, in the child after dup2 and in the "
+          "parent after forking (a reader holding its own write end waits forever).";
+    } else {
+      message +=
+          " is deadlocked: every one of its processes and threads is blocked and none can "
+          "wake another; ";
+      message += h.summary + ". " + deadlock_advice(h);
+    }
+    out.push_back(make(in, h.kind, message,
+                       h.evidence + "\n" + usage + "; stdin: " + std::to_string(r.stdin_written) +
+                           " of " + bytes_word(in.stdin_data.size()) + " taken"));
+    return out;
+  }
+  if (r.ending == RunResult::Ending::kTimedOut ||
+      (r.ending == RunResult::Ending::kHang && !r.hang)) {
     out.push_back(make(
         in, FindingKind::kTimeout,
         "./" + t.program + " did not finish within " + seconds(t.limits.wall.count() / 1000.0) +

@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
@@ -26,6 +27,9 @@ using Clock = std::chrono::steady_clock;
 // broken; it is SIGKILLed and the run is an internal error.
 constexpr std::chrono::seconds kKeeperGrace{5};
 constexpr int kStatusFd = 3;
+// How often the hang oracle looks at the run: a verdict comes
+// HangOracle::kStableSamples samples after a hang forms.
+constexpr std::chrono::milliseconds kHangSampleInterval{100};
 
 // Hands the status pipe's write end to the keeper as fd 3. Runs after
 // process_stdio has set up 0-2 (initialisers run in the order given).
@@ -67,6 +71,11 @@ int raise_fd(int fd) {
   int high = ::fcntl(fd, F_DUPFD_CLOEXEC, 10);
   ::close(fd);
   return high;
+}
+
+std::uint64_t inode_of(int fd) {
+  struct stat st;
+  return ::fstat(fd, &st) == 0 ? static_cast<std::uint64_t>(st.st_ino) : 0;
 }
 
 }  // namespace
@@ -124,6 +133,8 @@ Result<RunResult> run_sandboxed(const Sandbox& sandbox, const RunRequest& reques
   bool keeper_killed = false;
   asio::steady_timer wall_timer(ctx);
   asio::steady_timer grace_timer(ctx);
+  asio::steady_timer pause_timer(ctx);
+  asio::steady_timer sample_timer(ctx);
 
   auto stop = [&](RunResult::Ending why) {
     if (stopping || keeper_done) {
@@ -160,9 +171,23 @@ Result<RunResult> run_sandboxed(const Sandbox& sandbox, const RunRequest& reques
                           in.close();
                           return;
                         }
+                        if (request.stdin_pause.count() > 0 && request.stdin_chunk > 0 &&
+                            result.stdin_written < data.size()) {
+                          pause_timer.expires_after(request.stdin_pause);
+                          pause_timer.async_wait([&](const bp::error_code& pe) {
+                            if (!pe && in.is_open()) {
+                              feed();
+                            }
+                          });
+                          return;
+                        }
                         feed();
                       });
   };
+  // The oracle must know the grader's ends of the stdio pipes before the
+  // feeder may close stdin.
+  GraderPipes grader_pipes{inode_of(in.native_handle()), inode_of(out.native_handle()),
+                           inode_of(err.native_handle())};
   feed();
 
   // stdout, stderr, status
@@ -177,8 +202,10 @@ Result<RunResult> run_sandboxed(const Sandbox& sandbox, const RunRequest& reques
       {&out, &result.stdout_data, &result.stdout_truncated, request.limits.output_bytes, {}},
       {&err, &result.stderr_data, &result.stderr_truncated, request.limits.output_bytes, {}},
   };
+  std::uint64_t output_received = 0;
   std::function<void(Capture&)> read_more = [&](Capture& c) {
     c.pipe->async_read_some(asio::buffer(c.buf), [&](const bp::error_code& e, std::size_t n) {
+      output_received += n;
       if (n > 0) {
         std::uint64_t room = c.cap > c.data->size() ? c.cap - c.data->size() : 0;
         c.data->append(c.buf.data(), std::min<std::uint64_t>(n, room));
@@ -214,6 +241,32 @@ Result<RunResult> run_sandboxed(const Sandbox& sandbox, const RunRequest& reques
     }
   });
 
+  // The hang oracle, from the first interval on (the keeper has started
+  // main by then, or the sample finds no task and waits for the next).
+  std::optional<HangOracle> oracle;
+  if (request.detect_hangs) {
+    oracle.emplace(keeper_pid, grader_pipes);
+  }
+  std::function<void()> sample_later = [&] {
+    sample_timer.expires_after(kHangSampleInterval);
+    sample_timer.async_wait([&](const bp::error_code& e) {
+      if (e || keeper_done || stopping) {
+        return;
+      }
+      std::optional<HangDiagnosis> hang =
+          oracle->sample(result.stdin_written, output_received, in.is_open());
+      if (hang) {
+        result.hang = std::move(hang);
+        stop(RunResult::Ending::kHang);
+        return;
+      }
+      sample_later();
+    });
+  };
+  if (oracle) {
+    sample_later();
+  }
+
   int keeper_exit = -1;
   proc.async_wait([&](const bp::error_code& e, int code) {
     keeper_done = true;
@@ -221,6 +274,8 @@ Result<RunResult> run_sandboxed(const Sandbox& sandbox, const RunRequest& reques
     result.wall_seconds = std::chrono::duration<double>(Clock::now() - start).count();
     wall_timer.cancel();
     grace_timer.cancel();
+    pause_timer.cancel();
+    sample_timer.cancel();
     // Everything of the run is gone now: nothing more can be read from or
     // written to it beyond what the pipes still buffer.
     if (in.is_open()) {

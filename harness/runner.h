@@ -11,6 +11,13 @@
 //     quietly at EPIPE (the program closed its stdin);
 //   - two capped readers for stdout and stderr: bytes beyond the cap are not
 //     kept, and the run is ended (an output flood is a resource-limit);
+//   - the hang oracle (harness/hang_oracle.h), every 100 ms: it reads the
+//     run's tasks in /proc and, once every one of them has been blocked in
+//     a wait only the run could end, with nothing moving, for about 0.3 s,
+//     gives a diagnosis (eof-hang or deadlock); the runner then ends the
+//     run as for a timeout. It is told the grader's side of the story: the
+//     inodes of the stdio pipes, the bytes moved, and whether stdin is
+//     still being written (a reader waiting for the grader is not hung);
 //   - the wall-clock timer: at the limit the runner asks the keeper to end
 //     the run (SIGTERM); the keeper kills and reaps everything and still
 //     reports. A keeper that does not answer within a few seconds is
@@ -22,12 +29,15 @@
 // in the RunResult.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/status.h"
+#include "harness/hang_oracle.h"
 #include "sandbox/keeper.h"
 #include "sandbox/limits.h"
 #include "sandbox/sandbox.h"
@@ -40,7 +50,11 @@ struct RunRequest {
   std::vector<std::string> env;   // "NAME=value", the whole environment
   std::string stdin_data;
   std::uint64_t stdin_chunk = 0;  // 0: write as much as the pipe takes
+  // A pause after each chunk (with stdin_chunk > 0): input that arrives
+  // slowly, as from a person typing.
+  std::chrono::milliseconds stdin_pause{0};
   Limits limits;
+  bool detect_hangs = true;  // run the hang oracle (off: only the wall clock ends a hang)
 };
 
 struct RunResult {
@@ -48,6 +62,7 @@ struct RunResult {
     kExited,       // main ended by itself
     kTimedOut,     // the wall-clock limit ended it
     kOutputLimit,  // stdout or stderr passed the output cap
+    kHang,         // the hang oracle found it blocked for good; see `hang`
   };
   Ending ending = Ending::kExited;
   KeeperReport keeper;
@@ -58,6 +73,7 @@ struct RunResult {
   std::uint64_t stdin_written = 0;
   bool stdin_closed_early = false;  // the program stopped reading (EPIPE)
   double wall_seconds = 0;
+  std::optional<HangDiagnosis> hang;  // with Ending::kHang
 };
 
 // The environment every student program gets: PATH, LC_ALL=C, HOME=cwd.
