@@ -194,6 +194,11 @@ Result<BuildOutcome> build_submission(const Sandbox& sandbox, const LabSpec& lab
     what = "The build did not finish within " +
            std::to_string(lab.build.limits.wall.count() / 1000) +
            " s. Look for a Makefile rule that never ends or that waits for input.";
+  } else if (r.ending == RunResult::Ending::kHang) {
+    what = "The build hung: every process of it was blocked for good (" +
+           (r.hang ? r.hang->summary : std::string("no diagnosis")) +
+           "). Look for a Makefile rule that reads its input or waits for a program that "
+           "never ends.";
   } else if (r.ending == RunResult::Ending::kOutputLimit) {
     what = "The build printed more than the allowed " +
            std::to_string(lab.build.limits.output_bytes >> 10) + " KiB of output.";

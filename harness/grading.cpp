@@ -79,7 +79,15 @@ bool needs_expected(const OutputExpect& ex) {
 
 std::string summarize_run(const RunResult& r, const std::vector<Finding>& findings) {
   std::ostringstream s;
-  s << (r.keeper.status ? r.keeper.status->ToString() : std::string("no status"));
+  if (r.ending == RunResult::Ending::kHang) {
+    s << "ended by the grader: hung (" << (r.hang ? r.hang->summary : std::string()) << ")";
+  } else if (r.ending == RunResult::Ending::kTimedOut) {
+    s << "ended by the grader: wall-clock limit";
+  } else if (r.ending == RunResult::Ending::kOutputLimit) {
+    s << "ended by the grader: output limit";
+  } else {
+    s << (r.keeper.status ? r.keeper.status->ToString() : std::string("no status"));
+  }
   s << "; stdout " << r.stdout_data.size() << " bytes, stderr " << r.stderr_data.size()
     << " bytes; wall " << static_cast<int>(r.wall_seconds * 1000) << " ms";
   if (!r.stderr_data.empty()) {

@@ -4,12 +4,13 @@
 //
 // Order of judgement, most specific cause first; a run that was ended or
 // killed is not also blamed for the output it could not finish:
-//   1. ended by the wall clock           timeout
-//   2. ended for flooding its output     resource-limit
-//   3. killed by a signal it did not expect: SIGPIPE sigpipe; SIGXCPU,
+//   1. ended by the hang oracle          eof-hang or deadlock (its diagnosis)
+//   2. ended by the wall clock           timeout
+//   3. ended for flooding its output     resource-limit
+//   4. killed by a signal it did not expect: SIGPIPE sigpipe; SIGXCPU,
 //      SIGXFSZ (or SIGKILL past the CPU limit) resource-limit; other crash
-//   4. exit status, stdout, stderr       wrong-output or the test's own kind
-//   5. children left behind              zombie, orphan
+//   5. exit status, stdout, stderr       wrong-output or the test's own kind
+//   6. children left behind              zombie, orphan
 #pragma once
 
 #include <string>
