@@ -53,7 +53,7 @@ struct OutputExpect {
     kContains,  // `value` occurs on exactly `times` lines (times < 0: >= 1)
     kStdin,     // exactly the test's stdin
     kCommand,   // exactly what the trusted shell command `value` prints when
-                // given the test's stdin (run by the grader, not sandboxed)
+                // given the test's stdin (run once per test, sandboxed)
     kChecker,   // the named semantic checker (harness/checkers/) decides
   };
   Kind kind = Kind::kAny;

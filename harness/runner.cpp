@@ -35,9 +35,13 @@ constexpr std::chrono::milliseconds kHangSampleInterval{100};
 // process_stdio has set up 0-2 (initialisers run in the order given).
 struct StatusFdBinding {
   int fd;
+  int keeper_binary_fd;  // executed as /proc/self/fd/N: must survive until execve
   bp::error_code on_setup(bp::posix::default_launcher& launcher, const bp::filesystem::path&,
                           const char* const*) {
     launcher.fd_whitelist.push_back(kStatusFd);
+    if (keeper_binary_fd >= 0) {
+      launcher.fd_whitelist.push_back(keeper_binary_fd);
+    }
     return {};
   }
   bp::error_code on_exec_setup(bp::posix::default_launcher&, const bp::filesystem::path&,
@@ -120,7 +124,7 @@ Result<RunResult> run_sandboxed(const Sandbox& sandbox, const RunRequest& reques
   bp::posix::default_launcher launcher;
   launcher.env = envp.data();
   auto proc = launcher(ctx.get_executor(), ec, sandbox.executable().string(), args,
-                       bp::process_stdio{in, out, err}, StatusFdBinding{status_write.get()});
+                       bp::process_stdio{in, out, err}, StatusFdBinding{status_write.get(), sandbox.keeper_fd()});
   if (ec) {
     return Status::Internal("runner: cannot start the keeper " + sandbox.executable().string() +
                             ": " + ec.message());

@@ -1,6 +1,9 @@
 #include "sandbox/sandbox.h"
 
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 namespace ipcgrade {
 
@@ -13,6 +16,20 @@ Result<Sandbox> Sandbox::probe(const std::filesystem::path& keeper_binary) {
   }
   Sandbox s;
   s.keeper_binary_ = keeper_binary;
+  int fd = ::open(keeper_binary.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd == -1) {
+    return Status::FromErrno("cannot open the keeper binary " + keeper_binary.string(), errno);
+  }
+  // Above 0-2 and the keeper's status descriptor 3, which the launcher
+  // overwrites in the child.
+  int high = ::fcntl(fd, F_DUPFD_CLOEXEC, 10);
+  ::close(fd);
+  if (high == -1) {
+    return Status::FromErrno("cannot keep the keeper binary open", errno);
+  }
+  fd = high;
+  s.keeper_fd_ = std::make_shared<ScopedFd>(fd);
+  s.keeper_exec_path_ = "/proc/self/fd/" + std::to_string(fd);
   s.lacks_ = {"no PID, IPC, mount or network namespace", "no cgroup limits",
               "no seccomp filter"};
   if (::geteuid() == 0) {

@@ -12,9 +12,11 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "base/scoped_fd.h"
 #include "base/status.h"
 #include "sandbox/keeper.h"
 
@@ -29,12 +31,18 @@ class Sandbox {
   // What this tier does not give, in a user's words ("no PID namespace").
   const std::vector<std::string>& lacks() const { return lacks_; }
 
-  // The command that starts a keeper for `request`.
-  const std::filesystem::path& executable() const { return keeper_binary_; }
+  // The command that starts a keeper for `request`. The binary is held open
+  // from probe() on and executed through /proc/self/fd, so replacing or
+  // rebuilding it in the middle of a batch does not break the batch; the
+  // launcher must keep keeper_fd() open in the child (it is close-on-exec).
+  const std::filesystem::path& executable() const { return keeper_exec_path_; }
+  int keeper_fd() const { return keeper_fd_ ? keeper_fd_->get() : -1; }
   std::vector<std::string> arguments(const KeeperRequest& request) const;
 
  private:
   std::filesystem::path keeper_binary_;
+  std::filesystem::path keeper_exec_path_;
+  std::shared_ptr<ScopedFd> keeper_fd_;  // shared: a Sandbox is a copyable value
   std::string tier_ = "reduced";
   std::vector<std::string> lacks_;
 };

@@ -79,7 +79,10 @@ inline Report sample_report(bool binary = false) {
   eintr.program = "relay";
   eintr.message = "read() returned -1 with errno EINTR and relay exited; retry the call.";
   eintr.evidence = "injected EINTR on read(0, ...) #3\n" + raw_bytes;
-  eintr.repro = "ipcgrade grade --lab pipes --only 'relay survives EINTR' --seed 42 subs/x";
+  eintr.repro =
+      "cd subs/x && make -s && ipcgrade gen --bytes 1048576 --seed 42 | "
+      "LD_PRELOAD=/usr/lib/ipcgrade/libipcgrade_shim.so IPCGRADE_FAULTS=eintr,seed=42 "
+      "./relay cat; echo \"exit status $?\"";
   report.findings.push_back(eintr);
 
   Finding leak;

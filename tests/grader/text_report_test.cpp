@@ -48,7 +48,7 @@ Report visible_report() {
   for (TestReport& test : report.tests) {
     test.hidden = false;
   }
-  report.findings[1].repro = "ipcgrade grade --lab pipes --only 'relay copies stdin' subs/x";
+  report.findings[1].repro = "cd subs/x && make -s && printf '%s' abc | ./relay cat; echo \"exit status $?\"";
   return report;
 }
 

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/harness/temp_dir.h"
 #include "tests/support/proc_scan.h"
 
 using namespace ipcgrade;
@@ -147,4 +148,21 @@ TEST_CASE("a storm of forking processes is swept completely when the run ends",
   CHECK(r.stdout_data == "storm\n");
   CHECK(r.keeper.orphans.size() >= 1);
   CHECK(testing::processes_with_marker("sleep 4245").empty());
+}
+
+TEST_CASE("replacing the grader's binary in the middle of a batch does not break it",
+          "[harness][runner]") {
+  TempDir tmp;
+  std::filesystem::path copy = tmp.path() / "ipcgrade";
+  std::filesystem::copy_file(IPCGRADE_BINARY, copy);
+  Result<Sandbox> sandbox = Sandbox::probe(copy);
+  REQUIRE(sandbox.ok());
+  std::filesystem::remove(copy);  // as a rebuild or a package upgrade would
+  RunRequest r;
+  r.argv = {"/bin/sh", "-c", "echo still-here"};
+  r.cwd = "/tmp";
+  r.env = default_environment("/tmp");
+  Result<RunResult> res = run_sandboxed(sandbox.value(), r);
+  REQUIRE(res.ok());
+  CHECK(res->stdout_data == "still-here\n");
 }
