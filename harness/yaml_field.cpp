@@ -401,6 +401,20 @@ Result<double> read_number(const YamlField& field, double min, double max) {
   return *value;
 }
 
+namespace {
+
+// "64KiB" -> {"64", "KiB"}; "2.5 s" -> {"2.5", "s"}.
+std::pair<std::string_view, std::string_view> split_number_and_unit(std::string_view text) {
+  std::size_t unit_at = 0;
+  while (unit_at < text.size() &&
+         (std::isdigit(static_cast<unsigned char>(text[unit_at])) || text[unit_at] == '.')) {
+    ++unit_at;
+  }
+  return {text.substr(0, unit_at), trim(text.substr(unit_at))};
+}
+
+}  // namespace
+
 Result<std::chrono::milliseconds> read_duration(const YamlField& field) {
   const std::string kForm =
       "a duration such as 500ms, 10s or 2m (a plain number is seconds)";
@@ -408,14 +422,8 @@ Result<std::chrono::milliseconds> read_duration(const YamlField& field) {
     return field.expected(kForm);
   }
   std::string_view text = trim(field.node().Scalar());
-  std::size_t unit_at = 0;
-  while (unit_at < text.size() &&
-         (std::isdigit(static_cast<unsigned char>(text[unit_at])) ||
-          text[unit_at] == '.')) {
-    ++unit_at;
-  }
-  std::optional<double> number = parse_decimal(text.substr(0, unit_at));
-  std::string_view unit = trim(text.substr(unit_at));
+  auto [digits, unit] = split_number_and_unit(text);
+  std::optional<double> number = parse_decimal(digits);
   double ms_per_unit = 0;
   if (unit.empty() || unit == "s") {
     ms_per_unit = 1000;
@@ -444,14 +452,7 @@ Result<std::uint64_t> read_size(const YamlField& field, std::uint64_t min,
     return field.expected(kForm);
   }
   std::string_view text = trim(field.node().Scalar());
-  std::size_t unit_at = 0;
-  while (unit_at < text.size() &&
-         (std::isdigit(static_cast<unsigned char>(text[unit_at])) ||
-          text[unit_at] == '.')) {
-    ++unit_at;
-  }
-  std::string_view digits = text.substr(0, unit_at);
-  std::string_view unit = trim(text.substr(unit_at));
+  auto [digits, unit] = split_number_and_unit(text);
   std::uint64_t unit_bytes = 0;
   if (unit.empty() || unit == "B") {
     unit_bytes = 1;
