@@ -28,8 +28,6 @@ namespace ipcgrade {
 struct GradeOptions {
   std::vector<std::string> only_tests;  // empty: every test
   std::filesystem::path shim_path;      // the fault library (LD_PRELOAD)
-  // How a reproduce command names the grader ("ipcgrade").
-  std::string grader_command = "ipcgrade";
 };
 
 struct TestOutcome {

@@ -15,7 +15,6 @@ Result<Sandbox> Sandbox::probe(const std::filesystem::path& keeper_binary) {
                             " is missing or not executable");
   }
   Sandbox s;
-  s.keeper_binary_ = keeper_binary;
   int fd = ::open(keeper_binary.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd == -1) {
     return Status::FromErrno("cannot open the keeper binary " + keeper_binary.string(), errno);
@@ -30,11 +29,6 @@ Result<Sandbox> Sandbox::probe(const std::filesystem::path& keeper_binary) {
   fd = high;
   s.keeper_fd_ = std::make_shared<ScopedFd>(fd);
   s.keeper_exec_path_ = "/proc/self/fd/" + std::to_string(fd);
-  s.lacks_ = {"no PID, IPC, mount or network namespace", "no cgroup limits",
-              "no seccomp filter"};
-  if (::geteuid() == 0) {
-    s.lacks_.push_back("runs as root: RLIMIT_NPROC does not bind");
-  }
   return s;
 }
 

@@ -28,9 +28,6 @@ class Sandbox {
   static Result<Sandbox> probe(const std::filesystem::path& keeper_binary);
 
   const std::string& tier() const { return tier_; }
-  // What this tier does not give, in a user's words ("no PID namespace").
-  const std::vector<std::string>& lacks() const { return lacks_; }
-
   // The command that starts a keeper for `request`. The binary is held open
   // from probe() on and executed through /proc/self/fd, so replacing or
   // rebuilding it in the middle of a batch does not break the batch; the
@@ -40,11 +37,9 @@ class Sandbox {
   std::vector<std::string> arguments(const KeeperRequest& request) const;
 
  private:
-  std::filesystem::path keeper_binary_;
   std::filesystem::path keeper_exec_path_;
   std::shared_ptr<ScopedFd> keeper_fd_;  // shared: a Sandbox is a copyable value
   std::string tier_ = "reduced";
-  std::vector<std::string> lacks_;
 };
 
 }  // namespace ipcgrade
