@@ -24,6 +24,9 @@ std::string fault_items(const FaultPlan& plan, std::uint64_t seed) {
   if (plan.eintr) {
     items += "eintr,";
   }
+  if (plan.perturb) {
+    items += "perturb,";
+  }
   return items + "seed=" + std::to_string(seed);
 }
 

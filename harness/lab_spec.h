@@ -76,9 +76,10 @@ struct Expectation {
 // environment the harness gives it).
 struct FaultPlan {
   bool short_io = false;  // pipe reads and writes move fewer bytes than asked
-  bool eintr = false;     // blocking pipe reads and writes fail with EINTR
+  bool eintr = false;     // blocking reads, writes, waits fail with EINTR
+  bool perturb = false;   // seeded delays and yields at synchronisation/IPC calls
   std::uint64_t seed = 1;
-  bool any() const { return short_io || eintr; }
+  bool any() const { return short_io || eintr || perturb; }
 };
 
 struct TestSpec {
