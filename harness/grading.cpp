@@ -135,8 +135,14 @@ TestOutcome run_test(const Sandbox& sandbox, const TestSpec& t, const fs::path& 
     req.argv.insert(req.argv.end(), t.args.begin(), t.args.end());
     req.cwd = build_dir;
     req.env = default_environment(build_dir);
-    if (t.faults.any()) {
+    // The shim observes every run (its records go to IPCGRADE_LOG); it
+    // injects faults only when the test plans some, and only into the
+    // submission's own programs (those under IPCGRADE_STUDENT_DIR).
+    if (!options.shim_path.empty()) {
       req.env.push_back("LD_PRELOAD=" + options.shim_path.string());
+      req.env.push_back("IPCGRADE_STUDENT_DIR=" + build_dir.string());
+    }
+    if (t.faults.any()) {
       req.env.push_back("IPCGRADE_FAULTS=" + fault_items(t.faults, seed));
     }
     req.stdin_data = *input;
