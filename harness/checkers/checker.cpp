@@ -1,6 +1,7 @@
 #include "harness/checkers/checker.h"
 
 #include "harness/checkers/fd_list.h"
+#include "harness/checkers/prodcons.h"
 
 namespace ipcgrade {
 
@@ -10,6 +11,10 @@ const std::vector<Checker>& all_checkers() {
        "`ls /proc/self/fd` output: only 0, 1, 2 and ls's own directory "
        "descriptor; any other number is a leaked descriptor (fd-leak)",
        &check_fd_list},
+      {"prodcons",
+       "`prodcons P C N CAP` output: `j x` lines whose items are exactly 0..P*N-1, each "
+       "producer's items in increasing order within each consumer (FIFO), then `done P*N`",
+       &check_prodcons},
   };
   return checkers;
 }
