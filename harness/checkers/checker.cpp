@@ -1,6 +1,8 @@
 #include "harness/checkers/checker.h"
 
 #include "harness/checkers/fd_list.h"
+#include "harness/checkers/pingpong.h"
+#include "harness/checkers/reaper.h"
 #include "harness/checkers/prodcons.h"
 
 namespace ipcgrade {
@@ -11,6 +13,14 @@ const std::vector<Checker>& all_checkers() {
        "`ls /proc/self/fd` output: only 0, 1, 2 and ls's own directory "
        "descriptor; any other number is a leaked descriptor (fd-leak)",
        &check_fd_list},
+      {"pingpong",
+       "the signals lab's `pingpong N`: exactly `child: N`, `parent: N`, `child exited 0` "
+       "in that order; explains lost signals and a child killed before it was ready",
+       &check_pingpong},
+      {"reaper",
+       "the signals lab's `reaper K`: exactly `reaped K sum S`, S the sum of i % 256 for "
+       "i < K; explains a short count (coalesced SIGCHLD) and a raw status sum",
+       &check_reaper},
       {"prodcons",
        "`prodcons P C N CAP` output: `j x` lines whose items are exactly 0..P*N-1, each "
        "producer's items in increasing order within each consumer (FIFO), then `done P*N`",
