@@ -3,6 +3,8 @@
 #include "harness/checkers/fd_list.h"
 #include "harness/checkers/pingpong.h"
 #include "harness/checkers/reaper.h"
+#include "harness/checkers/shmcopy.h"
+#include "harness/checkers/shmcount.h"
 #include "harness/checkers/prodcons.h"
 
 namespace ipcgrade {
@@ -25,6 +27,14 @@ const std::vector<Checker>& all_checkers() {
        "`prodcons P C N CAP` output: `j x` lines whose items are exactly 0..P*N-1, each "
        "producer's items in increasing order within each consumer (FIFO), then `done P*N`",
        &check_prodcons},
+      {"shmcount",
+       "the shm lab's `shmcount K N`: exactly `counter K*N`; a smaller value is lost "
+       "updates (race), 0 is a counter in private memory",
+       &check_shmcount},
+      {"shmcopy",
+       "the shm lab's `shmcopy [CHUNK]`: stdout byte for byte stdin; says where it differs "
+       "and whether the copy stops early (the last partial chunk), has a gap or repeats a chunk",
+       &check_shmcopy},
   };
   return checkers;
 }
