@@ -112,11 +112,13 @@ CheckVerdict check_shmcopy(const CheckInput& input) {
       }
     }
     if (later != std::string_view::npos) {
-      shape = "stdout has a gap: up to byte " + std::to_string(at) + " it is right, then " +
+      shape = "stdout has a gap: " +
+              (at == 0 ? std::string("from its first byte, ")
+                       : "up to byte " + std::to_string(at) + " it is right, then ") +
               bytes(later - at) + " of the input are skipped and the copy goes on from input byte " +
               std::to_string(later) +
-              ". A chunk was lost: the parent refilled the buffer before the child had taken "
-              "the previous hand-over, or a short read or write dropped its remainder.";
+              ". A chunk was lost: the parent refilled the buffer before the child had written "
+              "out the previous hand-over, or a short read or write dropped its remainder.";
     } else if (earlier != std::string_view::npos) {
       shape = "stdout repeats data: at byte " + std::to_string(at) +
               " it goes on with input bytes from offset " + std::to_string(earlier) +
