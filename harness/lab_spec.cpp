@@ -225,7 +225,7 @@ Status read_stdin(const YamlField& field, const fs::path& lab_dir,
         "(write \"\" for no input)");
   }
   Result<YamlMap> map =
-      YamlMap::read(field, {"text", "file", "generate", "chunk"});
+      YamlMap::read(field, {"text", "file", "generate", "chunk", "pause"});
   if (!map.ok()) {
     return map.status();
   }
@@ -237,8 +237,19 @@ Status read_stdin(const YamlField& field, const fs::path& lab_dir,
       *map, "chunk",
       [](const YamlField& f) { return read_size(f, 1, kMaxGenerateBytes); },
       &spec->chunk);
+  if (s.ok()) {
+    s = read_member(*map, "pause", read_duration, &spec->pause);
+  }
   if (!s.ok()) {
     return s;
+  }
+  if (std::optional<YamlField> pause = map->get("pause")) {
+    if (spec->chunk == 0) {
+      return pause->error("a pause goes between chunks: add 'chunk: SIZE' to this stdin");
+    }
+    if (spec->pause > std::chrono::seconds(10)) {
+      return pause->error("at most 10s between chunks");
+    }
   }
   if (*form == "text") {
     spec->kind = StdinSpec::Kind::kText;
@@ -373,7 +384,7 @@ Result<std::optional<int>> read_exit(const YamlField& field) {
 Status read_expect(const YamlField& field, const fs::path& lab_dir,
                    Expectation* expect) {
   Result<YamlMap> map =
-      YamlMap::read(field, {"exit", "exit_finding", "stdout", "stderr"});
+      YamlMap::read(field, {"exit", "exit_finding", "stdout", "stderr", "max_cpu"});
   if (!map.ok()) {
     return map.status();
   }
@@ -381,6 +392,9 @@ Status read_expect(const YamlField& field, const fs::path& lab_dir,
       read_member(*map, "exit", read_exit, &expect->exit_status),
       read_member(*map, "exit_finding", read_finding_kind,
                   &expect->exit_finding),
+      read_member(
+          *map, "max_cpu", [](const YamlField& f) { return read_number(f, 0.01, 64); },
+          &expect->max_cpu),
   });
   if (s.ok()) {
     if (std::optional<YamlField> out = map->get("stdout")) {

@@ -9,6 +9,7 @@
 // have been checked to stay inside the lab's folder.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -41,6 +42,9 @@ struct StdinSpec {
   // The feeder writes at most this many bytes per write (0: as much as the
   // pipe takes), so the program's reads return short counts.
   std::uint64_t chunk = 0;
+  // With chunk: the feeder waits this long after each chunk, so the program
+  // must wait for input; a task burning CPU meanwhile is a busy-wait.
+  std::chrono::milliseconds pause{0};
 };
 
 // What one output stream (stdout or stderr) must be.
@@ -70,6 +74,9 @@ struct Expectation {
   std::optional<FindingKind> exit_finding;  // finding on a wrong exit status
   OutputExpect stdout_expect;
   OutputExpect stderr_expect;
+  // At most this much CPU time (all processes) per second of wall time over
+  // the run; more is a busy-wait. nullopt: not checked.
+  std::optional<double> max_cpu;
 };
 
 // Faults planned for a test (the fault library reads them from the

@@ -49,6 +49,52 @@ Finding make(const JudgeInput& in, FindingKind kind, std::string message, std::s
   return f;
 }
 
+// Step 6: CPU wanted while the program could only wait: during stdin pauses
+// once it had taken all its input (the busiest task was runnable for at
+// least half of at least 0.3 s of such windows), or over the whole run when the test
+// sets expect.max_cpu (CPU seconds per wall second, runs of 0.2 s or more).
+void check_busy_wait(const JudgeInput& in, std::vector<Finding>& out) {
+  const TestSpec& t = in.test;
+  const RunResult& r = in.run;
+  constexpr double kMinWindowSeconds = 0.3;
+  constexpr double kBusyShare = 0.5;
+  const char* advice =
+      " Waiting in a loop that checks a flag, a counter or a non-blocking read keeps a CPU busy "
+      "and slows every other process down; block instead: read() on a blocking descriptor, "
+      "pthread_cond_wait() in a while loop, sem_wait(), sigsuspend() or waitpid().";
+  if (r.busy_wait && r.busy_wait->window_seconds >= kMinWindowSeconds &&
+      r.busy_wait->busiest_runnable_seconds >= kBusyShare * r.busy_wait->window_seconds) {
+    const BusyWaitMeasure& m = *r.busy_wait;
+    out.push_back(make(in, FindingKind::kBusyWait,
+                       "./" + t.program + " kept a CPU busy while it could only wait for input." +
+                           advice,
+                       m.busiest_command + " (pid " + std::to_string(m.busiest_pid) + ", thread " +
+                           std::to_string(m.busiest_tid) + ") was running or ready to run for " +
+                           seconds(m.busiest_runnable_seconds) + " (" +
+                           seconds(m.busiest_cpu_seconds) + " on a CPU) of " +
+                           seconds(m.window_seconds) + " in " + std::to_string(m.windows) +
+                           " pauses of the input, after it had taken all the input so far"));
+    return;
+  }
+  constexpr double kMinRunSeconds = 0.2;
+  if (t.expect.max_cpu && r.ending == RunResult::Ending::kExited &&
+      r.wall_seconds >= kMinRunSeconds) {
+    const double cpu = r.keeper.user_seconds + r.keeper.system_seconds;
+    if (cpu > *t.expect.max_cpu * r.wall_seconds) {
+      std::ostringstream limit;
+      limit << *t.expect.max_cpu;
+      out.push_back(make(in, FindingKind::kBusyWait,
+                         "./" + t.program + " used more CPU than waiting allows: this test's "
+                         "processes spend most of their time waiting for each other, so a "
+                         "correct solution uses at most " + limit.str() +
+                         " s of CPU per second." + advice,
+                         seconds(cpu) + " of CPU (user " + seconds(r.keeper.user_seconds) +
+                             ", system " + seconds(r.keeper.system_seconds) + ") in " +
+                             seconds(r.wall_seconds) + " of wall time"));
+    }
+  }
+}
+
 int count_lines_containing(const std::string& s, const std::string& needle) {
   int count = 0;
   std::istringstream in(s);
@@ -255,6 +301,7 @@ std::vector<Finding> judge_run(const JudgeInput& in) {
         usage + "; stdin: " + std::to_string(r.stdin_written) + " of " +
             bytes_word(in.stdin_data.size()) + " taken; last output: \"" +
             last_lines(r.stdout_data, 3) + "\""));
+    check_busy_wait(in, out);
     return out;
   }
   if (r.ending == RunResult::Ending::kOutputLimit) {
@@ -306,6 +353,8 @@ std::vector<Finding> judge_run(const JudgeInput& in) {
   }
   check_stream(in, "stdout", r.stdout_data, t.expect.stdout_expect, in.expected_stdout, out);
   check_stream(in, "stderr", r.stderr_data, t.expect.stderr_expect, in.expected_stderr, out);
+
+  check_busy_wait(in, out);
 
   for (const LeftoverProcess& z : r.keeper.zombies) {
     out.push_back(make(in, FindingKind::kZombie,

@@ -10,7 +10,8 @@
 //   4. killed by a signal it did not expect: SIGPIPE sigpipe; SIGXCPU,
 //      SIGXFSZ (or SIGKILL past the CPU limit) resource-limit; other crash
 //   5. exit status, stdout, stderr       wrong-output or the test's own kind
-//   6. children left behind              zombie, orphan
+//   6. CPU burnt while waiting           busy-wait (stdin pauses, max_cpu)
+//   7. children left behind              zombie, orphan
 #pragma once
 
 #include <string>

@@ -30,6 +30,8 @@ constexpr int kStatusFd = 3;
 // How often the hang oracle looks at the run: a verdict comes
 // HangOracle::kStableSamples samples after a hang forms.
 constexpr std::chrono::milliseconds kHangSampleInterval{100};
+// How often a stdin pause looks for the run waiting for input.
+constexpr std::chrono::milliseconds kBusyWaitProbeInterval{20};
 
 // Hands the status pipe's write end to the keeper as fd 3. Runs after
 // process_stdio has set up 0-2 (initialisers run in the order given).
@@ -156,6 +158,24 @@ Result<RunResult> run_sandboxed(const Sandbox& sandbox, const RunRequest& reques
     });
   };
 
+  // Busy-wait windows: during each stdin pause, once the run is seen
+  // waiting for input (harness/busy_wait_meter.h).
+  std::optional<BusyWaitMeter> meter;
+  asio::steady_timer probe_timer(ctx);
+  Clock::time_point pause_until{};
+  std::function<void()> probe_later = [&] {
+    probe_timer.expires_after(kBusyWaitProbeInterval);
+    probe_timer.async_wait([&](const bp::error_code& e) {
+      if (e || keeper_done || stopping || !meter || !in.is_open() ||
+          Clock::now() + kBusyWaitProbeInterval >= pause_until) {
+        return;
+      }
+      if (Clock::now() < pause_until - 3 * request.stdin_pause / 4 || !meter->try_open()) {
+        probe_later();
+      }
+    });
+  };
+
   // stdin
   const std::string& data = request.stdin_data;
   std::function<void()> feed = [&] {
@@ -177,12 +197,18 @@ Result<RunResult> run_sandboxed(const Sandbox& sandbox, const RunRequest& reques
                         }
                         if (request.stdin_pause.count() > 0 && request.stdin_chunk > 0 &&
                             result.stdin_written < data.size()) {
+                          pause_until = Clock::now() + request.stdin_pause;
                           pause_timer.expires_after(request.stdin_pause);
                           pause_timer.async_wait([&](const bp::error_code& pe) {
+                            probe_timer.cancel();
+                            if (meter) {
+                              meter->close();
+                            }
                             if (!pe && in.is_open()) {
                               feed();
                             }
                           });
+                          probe_later();
                           return;
                         }
                         feed();
@@ -192,6 +218,9 @@ Result<RunResult> run_sandboxed(const Sandbox& sandbox, const RunRequest& reques
   // feeder may close stdin.
   GraderPipes grader_pipes{inode_of(in.native_handle()), inode_of(out.native_handle()),
                            inode_of(err.native_handle())};
+  if (request.stdin_pause.count() > 0 && request.stdin_chunk > 0) {
+    meter.emplace(keeper_pid, in.native_handle());
+  }
   feed();
 
   // stdout, stderr, status
@@ -279,6 +308,7 @@ Result<RunResult> run_sandboxed(const Sandbox& sandbox, const RunRequest& reques
     wall_timer.cancel();
     grace_timer.cancel();
     pause_timer.cancel();
+    probe_timer.cancel();
     sample_timer.cancel();
     // Everything of the run is gone now: nothing more can be read from or
     // written to it beyond what the pipes still buffer.
@@ -299,6 +329,9 @@ Result<RunResult> run_sandboxed(const Sandbox& sandbox, const RunRequest& reques
                                        std::to_string(keeper_exit));
   }
   result.keeper = std::move(report.value());
+  if (meter && meter->measure().windows > 0) {
+    result.busy_wait = meter->measure();
+  }
   return result;
 }
 

@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "harness/busy_wait_meter.h"
 #include "harness/hang_oracle.h"
 #include "sandbox/keeper.h"
 #include "sandbox/limits.h"
@@ -74,6 +75,9 @@ struct RunResult {
   bool stdin_closed_early = false;  // the program stopped reading (EPIPE)
   double wall_seconds = 0;
   std::optional<HangDiagnosis> hang;  // with Ending::kHang
+  // CPU burnt while the program waited for input (stdin pauses); nullopt
+  // when no pause saw the run waiting.
+  std::optional<BusyWaitMeasure> busy_wait;
 };
 
 // The environment every student program gets: PATH, LC_ALL=C, HOME=cwd.

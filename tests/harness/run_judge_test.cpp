@@ -126,3 +126,45 @@ TEST_CASE("children left behind are zombie and orphan findings", "[harness][judg
 TEST_CASE("excerpts escape control bytes so they cannot reach a terminal", "[harness][judge]") {
   CHECK(printable_excerpt("a\x1b[31mb\n") == "a\\x1b[31mb\\n");
 }
+
+TEST_CASE("a task that burns CPU while the program waits for input is a busy-wait",
+          "[harness][judge]") {
+  RunResult r = exited(0, "0123456789");
+  r.busy_wait = BusyWaitMeasure{5, 0.5, 0.46, 0.12, 300, 301, "copy"};
+  auto f = judge(relay_test(), r);
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].kind == FindingKind::kBusyWait);
+  CHECK_THAT(f[0].evidence, Contains("copy (pid 300, thread 301)"));
+  CHECK_THAT(f[0].evidence, Contains("5 pauses"));
+}
+
+TEST_CASE("a little CPU during input pauses, or too short a pause, is not a busy-wait",
+          "[harness][judge]") {
+  RunResult r = exited(0, "0123456789");
+  r.busy_wait = BusyWaitMeasure{5, 0.5, 0.2, 0.2, 300, 301, "copy"};  // 40%
+  CHECK(judge(relay_test(), r).empty());
+  r.busy_wait = BusyWaitMeasure{2, 0.2, 0.2, 0.2, 300, 301, "copy"};  // windows under 0.3 s
+  CHECK(judge(relay_test(), r).empty());
+}
+
+TEST_CASE("a run over the test's CPU-per-second budget is a busy-wait, a short run never",
+          "[harness][judge]") {
+  TestSpec t = relay_test();
+  t.expect.max_cpu = 0.5;
+  RunResult r = exited(0, "0123456789");
+  r.wall_seconds = 1.0;
+  r.keeper.user_seconds = 0.7;
+  r.keeper.system_seconds = 0.2;
+  auto f = judge(t, r);
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].kind == FindingKind::kBusyWait);
+  CHECK_THAT(f[0].evidence, Contains("of CPU (user 0.7"));
+
+  r.keeper.user_seconds = 0.3;  // 0.5 s per second: within the budget
+  CHECK(judge(t, r).empty());
+
+  r.keeper.user_seconds = 0.15;  // busy, but the run is too short to judge
+  r.keeper.system_seconds = 0.0;
+  r.wall_seconds = 0.1;
+  CHECK(judge(t, r).empty());
+}
