@@ -50,6 +50,8 @@ int run_cli(int argc, char** argv) {
   add_grade_command(app, ctx, &exit_code);
   add_labs_command(app, ctx, &exit_code);
   add_gen_command(app, ctx, &exit_code);
+  add_validate_command(app, ctx, &exit_code);
+  add_repro_command(app, ctx, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

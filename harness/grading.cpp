@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "base/scratch_dir.h"
+#include "harness/repro_command.h"
 #include "harness/run_judge.h"
 #include "harness/runner.h"
 #include "harness/stdin_source.h"
@@ -30,19 +31,9 @@ std::string fault_items(const FaultPlan& plan, std::uint64_t seed) {
   return items + "seed=" + std::to_string(seed);
 }
 
-std::string repro_command(const TestSpec& t, const fs::path& submission, const fs::path& shim,
-                          std::uint64_t seed) {
-  std::string cmd = "cd " + shell_quote(submission.string()) + " && make -s && " +
-                    stdin_shell_command(t.stdin_spec) + " | ";
-  if (t.faults.any()) {
-    cmd += "LD_PRELOAD=" + shell_quote(shim.string()) +
-           " IPCGRADE_FAULTS=" + fault_items(t.faults, seed) + " ";
-  }
-  cmd += "./" + t.program;
-  for (const std::string& a : t.args) {
-    cmd += " " + shell_quote(a);
-  }
-  return cmd + "; echo \"exit status $?\"";
+std::string repro_command(const TestSpec& t, const fs::path& submission,
+                          const GradeOptions& options, std::uint64_t seed) {
+  return finding_repro_command(options.lab_argument, submission, t, options.shim_path, seed);
 }
 
 Result<std::string> read_file(const fs::path& p) {
@@ -163,7 +154,7 @@ TestOutcome run_test(const Sandbox& sandbox, const TestSpec& t, const fs::path& 
                   *run,
                   needs_expected(*streams[0]) ? &expected[0] : nullptr,
                   needs_expected(*streams[1]) ? &expected[1] : nullptr,
-                  repro_command(t, submission, options.shim_path, seed)};
+                  repro_command(t, submission, options, seed)};
     std::vector<Finding> findings = judge_run(ji);
     ++outcome.repetitions;
     outcome.wall_seconds = std::max(outcome.wall_seconds, run->wall_seconds);

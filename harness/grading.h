@@ -28,6 +28,9 @@ namespace ipcgrade {
 struct GradeOptions {
   std::vector<std::string> only_tests;  // empty: every test
   std::filesystem::path shim_path;      // the fault library (LD_PRELOAD)
+  // How the user named the lab (`--lab` of the `ipcgrade repro` command in
+  // each finding, harness/repro_command.h); empty: the shell form only.
+  std::string lab_argument;
 };
 
 struct TestOutcome {

@@ -18,5 +18,7 @@ struct CliContext {
 void add_grade_command(CLI::App& app, const CliContext& ctx, int* exit_code);
 void add_labs_command(CLI::App& app, const CliContext& ctx, int* exit_code);
 void add_gen_command(CLI::App& app, const CliContext& ctx, int* exit_code);
+void add_validate_command(CLI::App& app, const CliContext& ctx, int* exit_code);
+void add_repro_command(CLI::App& app, const CliContext& ctx, int* exit_code);
 
 }  // namespace ipcgrade

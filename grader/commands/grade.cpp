@@ -75,6 +75,7 @@ int run_grade(const GradeArgs& args, const CliContext& ctx) {
   GradeOptions options;
   options.only_tests = args.tests;
   options.shim_path = ctx.shim_path;
+  options.lab_argument = args.lab;
 
   int exit_code = kExitOk;
   std::vector<Report> reports;

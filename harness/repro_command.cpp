@@ -1,0 +1,57 @@
+#include "harness/repro_command.h"
+
+#include "harness/stdin_source.h"
+
+namespace ipcgrade {
+namespace fs = std::filesystem;
+
+std::string fault_plan_text(const FaultPlan& plan, std::uint64_t seed) {
+  std::string items;
+  if (plan.short_io) {
+    items += "short_io,";
+  }
+  if (plan.eintr) {
+    items += "eintr,";
+  }
+  if (plan.perturb) {
+    items += "perturb,";
+  }
+  return items + "seed=" + std::to_string(seed);
+}
+
+std::string grader_repro_command(const std::string& lab, const fs::path& submission,
+                                 const TestSpec& test, std::uint64_t seed) {
+  std::string cmd = "ipcgrade repro " + shell_quote(submission.string()) + " --lab " +
+                    shell_quote(lab) + " --test " + shell_quote(test.name);
+  if (test.faults.any()) {
+    cmd += " --seed " + std::to_string(seed);
+  }
+  return cmd;
+}
+
+std::string shell_repro_command(const TestSpec& test, const fs::path& submission,
+                                const fs::path& shim, std::uint64_t seed) {
+  std::string cmd = "cd " + shell_quote(submission.string()) + " && make -s && " +
+                    stdin_shell_command(test.stdin_spec) + " | ";
+  if (test.faults.any()) {
+    cmd += "LD_PRELOAD=" + shell_quote(shim.string()) +
+           " IPCGRADE_FAULTS=" + fault_plan_text(test.faults, seed) + " ";
+  }
+  cmd += "./" + test.program;
+  for (const std::string& a : test.args) {
+    cmd += " " + shell_quote(a);
+  }
+  return cmd + "; echo \"exit status $?\"";
+}
+
+std::string finding_repro_command(const std::string& lab, const fs::path& submission,
+                                  const TestSpec& test, const fs::path& shim,
+                                  std::uint64_t seed) {
+  std::string shell = shell_repro_command(test, submission, shim, seed);
+  if (lab.empty()) {
+    return shell;
+  }
+  return grader_repro_command(lab, submission, test, seed) + "\n# without the grader: " + shell;
+}
+
+}  // namespace ipcgrade
