@@ -21,7 +21,8 @@
  *     perturb    seeded delays and yields around synchronisation and IPC
  *                calls (shim_perturb.c). Student programs only.
  *                perturb=random|pct|mix picks a strategy (bench only; the
- *                grader writes bare `perturb`, the measured best).
+ *                grader writes bare `perturb`, the measured best), and
+ *                perturb_trace logs every action taken (ev=perturb).
  *     seed=N     seed of the fault sequence (decimal, or hex with 0x);
  *                default 0.
  *   Items are matched whole; anything else is ignored. Without the variable,
@@ -202,6 +203,7 @@ static int g_plan_perturb;
 SHIM_HIDDEN int shim_g_eintr;
 SHIM_HIDDEN int shim_g_perturb;
 SHIM_HIDDEN uint64_t shim_g_run_key;
+SHIM_HIDDEN int shim_g_perturb_trace;
 
 /* ---- The PRNG: splitmix64, one state per thread ------------------------ */
 
@@ -789,6 +791,8 @@ static void parse_faults(const char *spec) {
       g_plan_perturb = kPerturbPct;
     } else if (item_is(b, len, "perturb=mix")) {
       g_plan_perturb = kPerturbMix;
+    } else if (item_is(b, len, "perturb_trace")) {
+      shim_g_perturb_trace = 1;
     } else if (len > 5 && item_is(b, 5, "seed=") &&
                parse_u64(b + 5, len - 5, &seed)) {
       g_seed = seed;

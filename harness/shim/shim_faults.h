@@ -41,6 +41,9 @@ enum shim_perturb_strategy {
 extern SHIM_HIDDEN int shim_g_eintr;   /* eintr, and this is a student program */
 extern SHIM_HIDDEN int shim_g_perturb; /* a strategy, and a student program */
 extern SHIM_HIDDEN uint64_t shim_g_run_key; /* seed mixed with the name */
+/* perturb_trace: log every perturbation action (ev=perturb; tests and
+ * the bench use it to see the decisions; the grader never asks for it). */
+extern SHIM_HIDDEN int shim_g_perturb_trace;
 
 /* ---- Randomness -------------------------------------------------------- */
 

@@ -64,6 +64,8 @@
 
 #include "shim_perturb.h"
 
+#include "shim_log.h"
+
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
@@ -226,11 +228,25 @@ static void ensure_seeded(void) {
 
 /* ---- Time -------------------------------------------------------------- */
 
+/* perturb_trace: one record per action, in the thread's order. */
+static void trace(const char *act, uint64_t us) {
+  if (!shim_g_perturb_trace || !shim_log_on()) {
+    return;
+  }
+  struct shim_rec rec;
+  shim_rec_begin(&rec, "perturb");
+  shim_rec_str(&rec, "act", act);
+  shim_rec_int(&rec, "us", (long long)us);
+  shim_rec_int(&rec, "point", (long long)t_pt.points);
+  shim_rec_emit(&rec);
+}
+
 static void sleep_us(uint64_t us) {
   if (t_pt.slept_us + us > kSleepBudgetUs) {
     return;
   }
   t_pt.slept_us += us;
+  trace("sleep", us);
   struct timespec ts = {(time_t)(us / 1000000), (long)(us % 1000000) * 1000};
   (void)syscall(SYS_nanosleep, &ts, NULL);
 }
@@ -240,6 +256,7 @@ static void yield_now(void) {
     return;
   }
   t_pt.yields++;
+  trace("yield", 0);
   (void)syscall(SYS_sched_yield);
 }
 
@@ -261,6 +278,7 @@ static void align_to_tick(void) {
     return;
   }
   t_pt.slept_us += kTickNs / 1000;
+  trace("align", kTickNs / 1000);
   uint64_t ns = monotonic_ns();
   if (ns == 0) {
     return;
@@ -295,7 +313,6 @@ static void random_point(uint64_t r) {
 }
 
 static void pct_point(enum shim_point where, uint64_t r) {
-  t_pt.points++;
   for (int i = 0; i < kPctChanges; i++) {
     if (t_pt.points == t_pt.change_at[i]) {
       t_pt.low = 1;
@@ -322,6 +339,7 @@ static void mix_point(enum shim_point where, uint64_t r) {
 SHIM_HIDDEN void shim_perturb_point(enum shim_point where) {
   int saved_errno = errno;
   ensure_seeded();
+  t_pt.points++;
   uint64_t r = draw();
   switch (shim_g_perturb) {
     case kPerturbRandom:
@@ -359,6 +377,7 @@ static int cond_handoff(pthread_mutex_t *m, int rc) {
     errno = saved_errno;
     return rc; /* not ours to release (an error-checking mutex says so) */
   }
+  trace("handoff", 0);
   if ((r >> 2) & 1) {
     yield_now();
   } else {

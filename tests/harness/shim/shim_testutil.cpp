@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <stdexcept>
 
@@ -277,6 +278,36 @@ std::string shim_path() { return IPCGRADE_BUILD_DIR "/libipcgrade_shim.so"; }
 
 std::map<std::string, std::string> shim_env(const std::string& faults) {
   return {{"LD_PRELOAD", shim_path()}, {"IPCGRADE_FAULTS", faults}};
+}
+
+std::map<std::string, std::string> student_env(const std::string& faults) {
+  std::map<std::string, std::string> env = shim_env(faults);
+  env["IPCGRADE_STUDENT_DIR"] =
+      std::filesystem::path(fixture_path("eintr_probe")).parent_path().string();
+  return env;
+}
+
+ShimLogFile::ShimLogFile() {
+  std::string tmpl =
+      (std::filesystem::temp_directory_path() / "ipcgrade-shimlog-XXXXXX").string();
+  int fd = mkstemp(tmpl.data());
+  if (fd < 0) {
+    throw std::runtime_error(std::string("mkstemp: ") + std::strerror(errno));
+  }
+  close(fd);
+  path_ = tmpl;
+}
+
+ShimLogFile::~ShimLogFile() { unlink(path_.c_str()); }
+
+std::vector<std::string> ShimLogFile::records() const {
+  std::ifstream in(path_);
+  std::vector<std::string> lines;
+  std::string line;
+  while (std::getline(in, line)) {
+    lines.push_back(line);
+  }
+  return lines;
 }
 
 std::string fixture_path(const std::string& name) {

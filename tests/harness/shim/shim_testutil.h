@@ -51,6 +51,26 @@ std::string shim_path();
 // The environment of a fault run: LD_PRELOAD=shim, IPCGRADE_FAULTS=faults.
 std::map<std::string, std::string> shim_env(const std::string& faults);
 
+// The environment of a fault run in which the fixtures are the student's
+// programs: shim_env(faults) plus IPCGRADE_STUDENT_DIR = the folder the
+// fixtures are compiled into (eintr and perturb act only there).
+std::map<std::string, std::string> student_env(const std::string& faults);
+
+// A temporary file for IPCGRADE_LOG, removed when it goes out of scope.
+class ShimLogFile {
+ public:
+  ShimLogFile();
+  ~ShimLogFile();
+  ShimLogFile(const ShimLogFile&) = delete;
+  ShimLogFile& operator=(const ShimLogFile&) = delete;
+  const std::string& path() const { return path_; }
+  // The records, one line each, in the order written.
+  std::vector<std::string> records() const;
+
+ private:
+  std::string path_;
+};
+
 // The path of a compiled fixture: "pipe_writer", "pipe_reader",
 // "pipe_reader_fortified" (pipe_reader.c with -D_FORTIFY_SOURCE=2),
 // "errno_probe". Throws with the compiler's output if the build fails.
