@@ -536,7 +536,7 @@ std::vector<Finding> observation_findings(const ShimEvents& events,
     }
     out.push_back(make_finding(
         c, FindingKind::kRace, k.first,
-        "./" + k.first + " initialises a " + noun +
+        "./" + k.first + " initialises " + (noun[0] == 'u' ? "an " : "a ") + noun +
             " in memory shared between processes without PTHREAD_PROCESS_SHARED. glibc then "
             "uses process-private futexes: a waiter in one process can miss the wakeup from "
             "another, and the lock may not exclude across processes, so the result depends on "
