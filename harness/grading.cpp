@@ -8,6 +8,7 @@
 
 #include "base/scratch_dir.h"
 #include "harness/repro_command.h"
+#include "harness/run_observer.h"
 #include "harness/run_judge.h"
 #include "harness/runner.h"
 #include "harness/stdin_source.h"
@@ -94,7 +95,8 @@ std::string summarize_run(const RunResult& r, const std::vector<Finding>& findin
 }
 
 TestOutcome run_test(const Sandbox& sandbox, const TestSpec& t, const fs::path& build_dir,
-                     const fs::path& submission, const GradeOptions& options) {
+                     const fs::path& submission, const GradeOptions& options,
+                     const fs::path& log_dir, int* run_counter) {
   TestOutcome outcome;
   outcome.test = &t;
   Result<std::string> input = materialize_stdin(t.stdin_spec);
@@ -119,6 +121,12 @@ TestOutcome run_test(const Sandbox& sandbox, const TestSpec& t, const fs::path& 
   std::vector<Finding> first_failure;
   int first_failing_rep = -1;
   std::string first_output;
+  // What the shim observed (signal-unsafe, not-pshared, fd-leak, ipc-leak),
+  // over every repetition: a real bug even when the output was right, so it
+  // fails the test, but it does not decide whether a repetition passed (a
+  // handler that ran in only some runs is not a scheduling-dependent result).
+  std::vector<Finding> observed;
+  Symbolizer symbolize = addr2line_symbolizer(sandbox);
   for (int rep = 0; rep < t.repeat; ++rep) {
     std::uint64_t seed = t.faults.seed + static_cast<std::uint64_t>(rep);
     RunRequest req;
@@ -136,6 +144,13 @@ TestOutcome run_test(const Sandbox& sandbox, const TestSpec& t, const fs::path& 
     if (t.faults.any()) {
       req.env.push_back("IPCGRADE_FAULTS=" + fault_items(t.faults, seed));
     }
+    Result<RunObserver> observer =
+        RunObserver::start(log_dir, "run-" + std::to_string(++*run_counter));
+    if (!observer.ok()) {
+      outcome.internal_error = observer.status().message();
+      return outcome;
+    }
+    req.env.push_back(observer->log_environment());
     req.stdin_data = *input;
     req.stdin_chunk = t.stdin_spec.chunk;
     req.limits = t.limits;
@@ -156,6 +171,16 @@ TestOutcome run_test(const Sandbox& sandbox, const TestSpec& t, const fs::path& 
                   needs_expected(*streams[1]) ? &expected[1] : nullptr,
                   repro_command(t, submission, options, seed)};
     std::vector<Finding> findings = judge_run(ji);
+    Result<RunObserver::Outcome> seen =
+        observer->finish(*run, ObservationContext{t.name, t.program, ji.repro, build_dir, symbolize});
+    if (!seen.ok()) {
+      outcome.internal_error = seen.status().message();
+      return outcome;
+    }
+    if (!findings.empty() && !seen->events.eintr.empty()) {
+      findings.front().evidence += "\ninjected: " + describe_eintr_injections(seen->events);
+    }
+    merge_findings(observed, seen->findings);
     ++outcome.repetitions;
     outcome.wall_seconds = std::max(outcome.wall_seconds, run->wall_seconds);
     if (findings.empty()) {
@@ -171,10 +196,12 @@ TestOutcome run_test(const Sandbox& sandbox, const TestSpec& t, const fs::path& 
   }
   outcome.output = first_output;
   if (outcome.passed == outcome.repetitions) {
+    merge_findings(outcome.findings, observed);
     return outcome;
   }
   if (outcome.passed == 0) {
     outcome.findings = first_failure;
+    merge_findings(outcome.findings, observed);
     return outcome;
   }
   const Finding& what = first_failure.front();
@@ -196,6 +223,7 @@ TestOutcome run_test(const Sandbox& sandbox, const TestSpec& t, const fs::path& 
                   ": [" + std::string(to_string(what.kind)) + "] " + what.evidence;
   race.repro = what.repro;
   outcome.findings = {race};
+  merge_findings(outcome.findings, observed);
   return outcome;
 }
 
@@ -211,6 +239,15 @@ Result<GradingOutcome> grade_submission(const Sandbox& sandbox, const LabSpec& l
       return Status::InvalidInput("lab " + lab.name + " has no test named '" + name + "'");
     }
   }
+  // Every run is observed through the shim: without it a finding could be
+  // missed, which is the grader's failure, never the student's.
+  std::error_code ec;
+  if (options.shim_path.empty() || !fs::is_regular_file(options.shim_path, ec)) {
+    return Status::Internal("the observation library " +
+                            (options.shim_path.empty() ? std::string("libipcgrade_shim.so")
+                                                       : options.shim_path.string()) +
+                            " is missing; rebuild ipcgrade");
+  }
   Result<ScratchDir> scratch = ScratchDir::create("ipcgrade-" + lab.name);
   if (!scratch.ok()) {
     return scratch.status();
@@ -222,6 +259,7 @@ Result<GradingOutcome> grade_submission(const Sandbox& sandbox, const LabSpec& l
   }
   GradingOutcome outcome;
   outcome.build = build.value();
+  int run_counter = 0;
   for (const TestSpec& t : lab.tests) {
     if (!options.only_tests.empty() &&
         std::find(options.only_tests.begin(), options.only_tests.end(), t.name) ==
@@ -235,7 +273,8 @@ Result<GradingOutcome> grade_submission(const Sandbox& sandbox, const LabSpec& l
       outcome.tests.push_back(skipped);
       continue;
     }
-    outcome.tests.push_back(run_test(sandbox, t, build_dir, submission, options));
+    outcome.tests.push_back(run_test(sandbox, t, build_dir, submission, options,
+                                     scratch->path() / "shim-logs", &run_counter));
   }
   outcome.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

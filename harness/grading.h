@@ -8,6 +8,15 @@
 // finding with the pass rate, the first failing repetition (and its fault
 // seed) and what that run got wrong.
 //
+// Observations: every run is preloaded with the shim and gets its own empty
+// log (IPCGRADE_LOG, in the scratch folder); harness/run_observer.h reads it
+// after the run and adds signal-unsafe, race (not-pshared), fd-leak and
+// ipc-leak findings after the judge's own (a hang or crash stays first),
+// once per test, over all repetitions. They fail the test even when the
+// output was right, but do not decide whether a repetition passed, so they
+// never turn into a `race` of their own. A missing shim is an internal
+// error.
+//
 // Internal failures (the keeper could not start, a lab file vanished) stop
 // nothing: the test is marked as an error with the reason, and the caller
 // reports the grading as incomplete — never as the student's failure.
@@ -27,7 +36,7 @@ namespace ipcgrade {
 
 struct GradeOptions {
   std::vector<std::string> only_tests;  // empty: every test
-  std::filesystem::path shim_path;      // the fault library (LD_PRELOAD)
+  std::filesystem::path shim_path;      // the fault and observation library (LD_PRELOAD); required
   // How the user named the lab (`--lab` of the `ipcgrade repro` command in
   // each finding, harness/repro_command.h); empty: the shell form only.
   std::string lab_argument;
