@@ -74,7 +74,8 @@ TEST_CASE("every shipped lab passes validate: the reference at full marks, no va
     REQUIRE(lab.ok());
     Result<std::vector<VariantSpec>> variants = load_variants(lab.value());
     REQUIRE(variants.ok());
-    auto run = run_ipcgrade({"validate", dir.string(), "--runs", "3", "--format", "json"});
+    // A lab takes 1-4 minutes on 2 loaded cores (shm, the slowest, 258 s).
+    auto run = run_ipcgrade({"validate", dir.string(), "--runs", "3", "--format", "json"}, 1800);
     INFO(run.err);
     CHECK(run.exit_code == 0);
     json r = parse(run.out);
