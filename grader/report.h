@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/advice.h"
 #include "harness/finding.h"
 
 namespace ipcgrade {
@@ -45,6 +46,8 @@ struct Report {
   std::string internal_error;
   std::vector<TestReport> tests;
   std::vector<Finding> findings;
+  // Remarks that cost no points (static analysis, the TSan pass): JSON `advice`.
+  std::vector<Advice> advice;
 };
 
 }  // namespace ipcgrade

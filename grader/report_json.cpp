@@ -205,6 +205,26 @@ json finding_to_json(const Finding& finding) {
   return doc;
 }
 
+json advice_to_json(const Advice& advice) {
+  json doc = json::object();
+  doc["tool"] = valid_utf8(advice.tool);
+  doc["check"] = valid_utf8(advice.check);
+  doc["file"] = valid_utf8(advice.file);
+  doc["line"] = advice.line;
+  doc["message"] = valid_utf8(advice.message);
+  return doc;
+}
+
+Status advice_from_json(const json& doc, const std::string& where, Advice* advice) {
+  ObjectReader in(doc, where);
+  in.read("tool", &advice->tool);
+  in.read("check", &advice->check);
+  in.read("file", &advice->file);
+  in.read("line", &advice->line);
+  in.read("message", &advice->message);
+  return in.status();
+}
+
 Status test_from_json(const json& doc, const std::string& where, TestReport* test) {
   ObjectReader in(doc, where);
   in.read("name", &test->name);
@@ -291,6 +311,22 @@ Result<Report> report_from_json_unchecked(const json& document) {
     }
     report.findings.push_back(std::move(finding));
   }
+  // `advice` came later than the other keys: a report without it (an older
+  // ipcgrade's) has none.
+  if (document.contains("advice")) {
+    const json* advice = in.child("advice", /*want_array=*/true);
+    if (!in.status().ok()) {
+      return in.status();
+    }
+    for (std::size_t i = 0; i < advice->size(); ++i) {
+      Advice item;
+      Status s = advice_from_json((*advice)[i], "advice[" + std::to_string(i) + "]", &item);
+      if (!s.ok()) {
+        return s;
+      }
+      report.advice.push_back(std::move(item));
+    }
+  }
   return report;
 }
 
@@ -320,6 +356,10 @@ json to_json(const Report& report) {
   doc["findings"] = json::array();
   for (const Finding& finding : report.findings) {
     doc["findings"].push_back(finding_to_json(finding));
+  }
+  doc["advice"] = json::array();
+  for (const Advice& advice : report.advice) {
+    doc["advice"].push_back(advice_to_json(advice));
   }
   return doc;
 }

@@ -68,6 +68,7 @@ Report make_report(const LabSpec& lab, const GradingOutcome& outcome, const Repo
     r.tests.push_back(tr);
     r.findings.insert(r.findings.end(), t.findings.begin(), t.findings.end());
   }
+  r.advice = outcome.advice;
   return r;
 }
 

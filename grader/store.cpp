@@ -1,5 +1,6 @@
 #include "grader/store.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <iterator>
 #include <system_error>
@@ -80,6 +81,22 @@ CREATE TABLE findings (
 CREATE INDEX findings_by_kind ON findings (kind);
 )sql";
 
+// Version 2: advice (remarks that cost no points: static analysis, the
+// ThreadSanitizer pass), one row per item in the report's order.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE advice (
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES grading_runs (id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  tool TEXT NOT NULL,
+  check_name TEXT NOT NULL,
+  file TEXT NOT NULL,
+  line INTEGER NOT NULL CHECK (line >= 0),
+  message TEXT NOT NULL,
+  UNIQUE (run_id, position)
+);
+)sql";
+
 struct Migration {
   int version;      // user_version once applied
   const char* sql;  // brings the schema from version - 1 to version
@@ -88,9 +105,11 @@ struct Migration {
 // In order. Version 2 is one more line here.
 constexpr Migration kMigrations[] = {
     {1, kSchemaV1},
+    {2, kSchemaV2},
 };
 
-constexpr const char* kTables[] = {"submissions", "grading_runs", "test_results", "findings"};
+constexpr const char* kTables[] = {"submissions", "grading_runs", "test_results", "findings",
+                                   "advice"};
 
 std::string hex32(std::int64_t value) {
   char text[16];
@@ -448,6 +467,22 @@ Result<std::int64_t> Store::save(const Report& report) {
     }
   }
 
+  Result<SqliteStatement> insert_advice = prepare(
+      "INSERT INTO advice (run_id, position, tool, check_name, file, line, message)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?)");
+  if (!insert_advice.ok()) {
+    return insert_advice.status();
+  }
+  for (std::size_t i = 0; i < report.advice.size(); ++i) {
+    const Advice& advice = report.advice[i];
+    s = execute(*insert_advice, doing + ", advice " + std::to_string(i), run_id,
+                static_cast<std::int64_t>(i), advice.tool, advice.check, advice.file,
+                static_cast<std::int64_t>(std::max(advice.line, 0)), advice.message);
+    if (!s.ok()) {
+      return s;
+    }
+  }
+
   s = exec("COMMIT", doing);
   if (!s.ok()) {
     return s;
@@ -574,6 +609,27 @@ Result<Report> Store::load_run(std::int64_t run_id) const {
     finding.evidence = findings->column_text(4);
     finding.repro = findings->column_text(5);
     report.findings.push_back(std::move(finding));
+    rc = SQLITE_OK;
+  }
+  if (rc != SQLITE_DONE) {
+    return error(rc, doing);
+  }
+
+  Result<SqliteStatement> advice = prepare(
+      "SELECT tool, check_name, file, line, message FROM advice WHERE run_id = ?"
+      " ORDER BY position");
+  if (!advice.ok()) {
+    return advice.status();
+  }
+  rc = advice->bind_all(run_id);
+  while (rc == SQLITE_OK && (rc = advice->step()) == SQLITE_ROW) {
+    Advice item;
+    item.tool = advice->column_text(0);
+    item.check = advice->column_text(1);
+    item.file = advice->column_text(2);
+    item.line = static_cast<int>(advice->column_int64(3));
+    item.message = advice->column_text(4);
+    report.advice.push_back(std::move(item));
     rc = SQLITE_OK;
   }
   if (rc != SQLITE_DONE) {

@@ -479,6 +479,23 @@ void append_findings(std::string* out, const Report& report, const TextStyle& st
   }
 }
 
+// Remarks that cost no points, after the findings; absent when there are none.
+void append_advice(std::string* out, const Report& report, const TextStyle& style) {
+  if (report.advice.empty()) {
+    return;
+  }
+  out->append("\n" + paint("Advice", kBold, style) + " (costs no points)\n");
+  for (const Advice& advice : report.advice) {
+    std::string where = advice.file.empty()
+                            ? std::string()
+                            : inert_line(advice.file) + ":" + std::to_string(advice.line) + ": ";
+    append_wrapped(out,
+                   where + inert(advice.message, Shape::kLine) + " [" +
+                       inert_line(advice.tool) + " " + inert_line(advice.check) + "]",
+                   "  ");
+  }
+}
+
 void append_closing(std::string* out, const Report& report, const TextStyle& style) {
   const TestCounts counts = count_tests(report);
   std::vector<std::string> lines;
@@ -587,6 +604,7 @@ std::string render_text_report(const Report& report, const TextStyle& style) {
   append_build(&out, report, style);
   append_tests(&out, report, style);
   append_findings(&out, report, style);
+  append_advice(&out, report, style);
   append_closing(&out, report, style);
   return out;
 }

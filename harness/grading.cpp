@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "base/scratch_dir.h"
+#include "harness/analysis_pass.h"
 #include "harness/repro_command.h"
 #include "harness/run_observer.h"
 #include "harness/run_judge.h"
@@ -275,6 +276,12 @@ Result<GradingOutcome> grade_submission(const Sandbox& sandbox, const LabSpec& l
     }
     outcome.tests.push_back(run_test(sandbox, t, build_dir, submission, options,
                                      scratch->path() / "shim-logs", &run_counter));
+  }
+  // Beside the graded runs: the TSan pass and static advice.
+  Status analysed =
+      run_analyses(sandbox, lab, submission, scratch->path(), build_dir, &outcome);
+  if (!analysed.ok()) {
+    return analysed;
   }
   outcome.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "harness/advice.h"
 #include "harness/builder.h"
 #include "harness/finding.h"
 #include "harness/lab_spec.h"
@@ -55,6 +56,9 @@ struct TestOutcome {
 struct GradingOutcome {
   BuildOutcome build;
   std::vector<TestOutcome> tests;
+  // Remarks that cost no points: static analysis, the ThreadSanitizer pass
+  // (harness/analysis_pass.h).
+  std::vector<Advice> advice;
   double seconds = 0;
 };
 

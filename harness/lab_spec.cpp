@@ -444,7 +444,7 @@ Result<std::vector<std::string>> read_args(const YamlField& field) {
 Result<TestSpec> read_test(const YamlField& field, const LabSpec& lab) {
   Result<YamlMap> map = YamlMap::read(
       field, {"name", "description", "program", "args", "stdin", "expect",
-              "points", "visibility", "repeat", "limits", "faults"});
+              "points", "visibility", "repeat", "limits", "faults", "tsan"});
   if (!map.ok()) {
     return map.status();
   }
@@ -475,6 +475,7 @@ Result<TestSpec> read_test(const YamlField& field, const LabSpec& lab) {
           *map, "repeat",
           [](const YamlField& f) { return read_unsigned(f, 1, 1000); },
           &test.repeat),
+      read_member(*map, "tsan", read_bool, &test.tsan),
   });
   if (!s.ok()) {
     return s;
@@ -592,6 +593,14 @@ Status read_build(const YamlField& field, const fs::path& lab_dir,
   return s;
 }
 
+Status read_advice(const YamlField& field, AdviceSpec* advice) {
+  Result<YamlMap> map = YamlMap::read(field, {"clang_tidy"});
+  if (!map.ok()) {
+    return map.status();
+  }
+  return read_member(*map, "clang_tidy", read_bool, &advice->clang_tidy);
+}
+
 // The hash is the SHA-256 of a manifest in sha256sum's format, one line per
 // file ("<digest>  <path relative to the lab folder>"): lab.yaml first, then
 // every other file in path order. Renaming a file changes the hash as much
@@ -653,7 +662,7 @@ Status find_default_starter(const YamlField& root, const fs::path& lab_dir,
 
 Status read_lab(const YamlField& root, LabSpec* lab) {
   Result<YamlMap> map = YamlMap::read(
-      root, {"lab", "title", "programs", "build", "limits", "tests"});
+      root, {"lab", "title", "programs", "build", "limits", "tests", "advice"});
   if (!map.ok()) {
     return map.status();
   }
@@ -680,6 +689,11 @@ Status read_lab(const YamlField& root, LabSpec* lab) {
   if (s.ok()) {
     if (std::optional<YamlField> limits = map->get("limits")) {
       s = read_limits(*limits, &lab->limits);
+    }
+  }
+  if (s.ok()) {
+    if (std::optional<YamlField> advice = map->get("advice")) {
+      s = read_advice(*advice, &lab->advice);
     }
   }
   if (!s.ok()) {

@@ -101,6 +101,7 @@ struct TestSpec {
   int repeat = 1;
   Limits limits;        // the lab's limits with this test's overrides
   FaultPlan faults;
+  bool tsan = false;    // also run once under ThreadSanitizer (harness/tsan_pass.h)
   int line = 0;         // where the test starts in lab.yaml
 };
 
@@ -115,6 +116,11 @@ struct BuildSpec {
   Limits limits;
 };
 
+// Analyses that give advice (never points): harness/static_advice.h.
+struct AdviceSpec {
+  bool clang_tidy = true;
+};
+
 struct LabSpec {
   std::string name;
   std::string title;
@@ -125,6 +131,7 @@ struct LabSpec {
   BuildSpec build;
   Limits limits;               // defaults for every test
   std::vector<TestSpec> tests;
+  AdviceSpec advice;
 
   double max_score() const;
   const ProgramSpec* find_program(const std::string& name) const;

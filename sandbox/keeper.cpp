@@ -214,7 +214,9 @@ Parsed parse_args(const std::vector<std::string>& args) {
     } else if (a == "--cpu-ms") {
       p.request.limits.cpu = std::chrono::milliseconds(number(v));
     } else if (a == "--memory") {
-      p.request.limits.memory_bytes = number(v);
+      // RLIM_INFINITY (all ones, too large for number()) is "no limit": the
+      // ThreadSanitizer pass asks for it (harness/tsan_pass.h).
+      p.request.limits.memory_bytes = v == std::to_string(RLIM_INFINITY) ? RLIM_INFINITY : number(v);
     } else if (a == "--file-size") {
       p.request.limits.file_size_bytes = number(v);
     } else if (a == "--processes") {

@@ -305,7 +305,7 @@ TEST_CASE("a file that is not an ipcgrade store is refused and left as it was", 
       {"another application's database with changes still in its WAL",
        "is not an ipcgrade database (application_id 0x00000000"},
       {"a store written by a newer ipcgrade",
-       "was written by a newer ipcgrade (schema version 99; this ipcgrade knows up to 1)"},
+       "was written by a newer ipcgrade (schema version 99; this ipcgrade knows up to 2)"},
   }));
   const Store::Mode mode = GENERATE(Store::Mode::kReadWrite, Store::Mode::kReadOnly);
   CAPTURE(what, mode == Store::Mode::kReadOnly);
@@ -367,9 +367,9 @@ TEST_CASE("an empty or missing file becomes a store", "[grader][store]") {
   auto store = open_store(db);
   CHECK(query_one(db, "PRAGMA application_id") == std::to_string(Store::kApplicationId));
   CHECK(query_one(db, "PRAGMA user_version") == std::to_string(Store::schema_version()));
-  CHECK(Store::schema_version() == 1);
+  CHECK(Store::schema_version() == 2);
   CHECK(query_one(db, "PRAGMA journal_mode") == "wal");
-  CHECK(query_one(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'") == "4");
+  CHECK(query_one(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'") == "5");
 }
 
 TEST_CASE("a read-only open needs an existing, initialised store", "[grader][store]") {

@@ -502,7 +502,7 @@ TEST_CASE(
        "unknown size unit 'MB'"},
       {"- lab: demo\n", 1, "",
        "expected a map of fields (lab, title, programs, build, "
-       "limits, tests), got a list"},
+       "limits, tests, advice), got a list"},
       {"just some words\n", 1, "", "expected a map of fields"},
       {kHead + kOneTest + "---\nlab: other\n", 9, "",
        "must hold one YAML document"},
