@@ -210,7 +210,10 @@ std::string deadlock_advice(const HangDiagnosis& h) {
   }
   if (blocked_in("sig") || blocked_in("pause")) {
     return "A signal that was sent before the receiver waited for it, or never sent, is waited "
-           "for forever: block it before it can arrive and wait with sigsuspend.";
+           "for forever: block it before it can arrive and wait with sigsuspend. Signals of one "
+           "kind do not queue: SIGCHLDs of children that end together arrive as one, so a "
+           "SIGCHLD handler reaps in a loop, while (waitpid(-1, &st, WNOHANG) > 0), or the "
+           "children it missed stay zombies and a count of them never completes.";
   }
   return "Look for a process that waits for a child while that child waits for it.";
 }
