@@ -1,5 +1,7 @@
 #include "harness/analysis_pass.h"
 
+#include <algorithm>
+
 #include "harness/static_advice.h"
 #include "harness/tsan_pass.h"
 
@@ -7,15 +9,47 @@ namespace ipcgrade {
 namespace fs = std::filesystem;
 namespace {
 
-// A racy program gives one report per racing pair of lines; a few are
-// enough to act on, and the rest would bury the other findings.
-constexpr std::size_t kMaxTsanFindingsPerTest = 3;
+// A racy program gives one report per racing pair of lines: the first of
+// each kind is enough to act on, and the rest would bury other findings.
+std::vector<Finding> first_of_each_kind(const std::vector<Finding>& findings) {
+  std::vector<Finding> kept;
+  std::vector<int> more;
+  for (const Finding& f : findings) {
+    auto it = std::find_if(kept.begin(), kept.end(),
+                           [&](const Finding& k) { return k.kind == f.kind; });
+    if (it == kept.end()) {
+      kept.push_back(f);
+      more.push_back(0);
+    } else {
+      ++more[static_cast<std::size_t>(it - kept.begin())];
+    }
+  }
+  for (std::size_t i = 0; i < kept.size(); ++i) {
+    if (more[i] > 0) {
+      kept[i].evidence += "(and " + std::to_string(more[i]) +
+                          " more such reports at other lines in this run: fix this one and "
+                          "grade again)\n";
+    }
+  }
+  return kept;
+}
+
+// A test whose graded runs hung or timed out would hang under TSan too,
+// where the hang oracle cannot see it (TSan's own thread sleeps on a timer):
+// its finding is known already, and the TSan run would only wait out its
+// wall limit.
+bool hung(const TestOutcome& t) {
+  return std::any_of(t.findings.begin(), t.findings.end(), [](const Finding& f) {
+    return f.kind == FindingKind::kDeadlock || f.kind == FindingKind::kEofHang ||
+           f.kind == FindingKind::kTimeout;
+  });
+}
 
 Status add_tsan(const Sandbox& sandbox, const LabSpec& lab, const fs::path& submission,
                 const fs::path& scratch, GradingOutcome* outcome) {
   std::vector<TsanTestPlan> plan;
   for (const TestOutcome& t : outcome->tests) {
-    if (t.test->tsan && t.internal_error.empty() && t.repetitions > 0) {
+    if (t.test->tsan && t.internal_error.empty() && t.repetitions > 0 && !hung(t)) {
       plan.push_back(TsanTestPlan{t.test, t.wall_seconds});
     }
   }
@@ -31,14 +65,7 @@ Status add_tsan(const Sandbox& sandbox, const LabSpec& lab, const fs::path& subm
       if (t.test != result.test || result.findings.empty()) {
         continue;
       }
-      std::vector<Finding> findings = result.findings;
-      if (findings.size() > kMaxTsanFindingsPerTest) {
-        const std::size_t more = findings.size() - kMaxTsanFindingsPerTest;
-        findings.resize(kMaxTsanFindingsPerTest);
-        findings.back().evidence +=
-            "(and " + std::to_string(more) + " more such reports in this run, not shown)\n";
-      }
-      for (const Finding& f : findings) {
+      for (const Finding& f : first_of_each_kind(result.findings)) {
         t.output += "\nunder ThreadSanitizer: " + std::string(to_string(f.kind)) + ": " +
                     f.message;
         t.findings.push_back(f);

@@ -296,6 +296,9 @@ std::optional<Keyed> race_finding(const TsanReport& report, const SourceRoots& r
     } else if (starts_with(section.heading, "Location is ")) {
       if (location.empty()) {
         location = section.heading.substr(12);
+        while (!location.empty() && location.back() == '.') {
+          location.pop_back();  // "stack of main thread."
+        }
         // Drop addresses: they change from run to run and mean nothing here.
         std::size_t at = location.find(" at 0x");
         if (at != std::string::npos) {
