@@ -483,8 +483,8 @@ std::vector<Finding> observation_findings(const ShimEvents& events,
     std::string sig = signal_name(k.sig);
     out.push_back(make_finding(
         c, FindingKind::kSignalUnsafe, k.prog,
-        "./" + k.prog + " calls " + funcs + " inside " + handler + " for " + sig +
-            ". These functions are not async-signal-safe: if the signal arrives while the "
+        "./" + k.prog + " calls " + funcs + " (directly, or one through another) inside " +
+            handler + " for " + sig + ". These functions are not async-signal-safe: if the signal arrives while the "
             "program is itself inside stdio or malloc, the handler can deadlock on their "
             "internal lock or corrupt their state. In a handler only set a volatile "
             "sig_atomic_t flag, or call async-signal-safe functions such as write() or kill(); "

@@ -10,7 +10,8 @@
  * space (what `addr2line -f -e EXE 0x1189` takes), worked out when the
  * handler is installed, never inside the handler.
  *
- * How: sigaction, signal, bsd_signal and sysv_signal are interposed. In a
+ * How: sigaction, signal, bsd_signal, sysv_signal and __sysv_signal are
+ * interposed. In a
  * student program (shim_student_program()) a real handler is installed as a
  * trampoline that records "this thread is inside the handler of signal S"
  * (initial-exec TLS) and calls the student's handler with the same
@@ -235,6 +236,7 @@ static int (*real_sigaction)(int, const struct sigaction *, struct sigaction *);
 static sighandler_t (*real_signal)(int, sighandler_t);
 static sighandler_t (*real_bsd_signal)(int, sighandler_t);
 static sighandler_t (*real_sysv_signal)(int, sighandler_t);
+static sighandler_t (*real___sysv_signal)(int, sighandler_t);
 static int (*real_vprintf)(const char *, va_list);
 static int (*real_vfprintf)(FILE *, const char *, va_list);
 static int (*real_vprintf_chk)(int, const char *, va_list);
@@ -369,6 +371,11 @@ SHIM_EXPORT sighandler_t bsd_signal(int sig, sighandler_t handler) {
 
 SHIM_EXPORT sighandler_t sysv_signal(int sig, sighandler_t handler) {
   return wrap_signal(REAL(real_sysv_signal, "sysv_signal"), sig, handler);
+}
+
+/* What signal() becomes in a program built with strict ISO C (-std=c11). */
+SHIM_EXPORT sighandler_t __sysv_signal(int sig, sighandler_t handler) {
+  return wrap_signal(REAL(real___sysv_signal, "__sysv_signal"), sig, handler);
 }
 
 /* ---- stdio ------------------------------------------------------------- */
@@ -568,6 +575,7 @@ __attribute__((constructor)) static void observe_signals_init(void) {
   REAL(real_signal, "signal");
   REAL(real_bsd_signal, "bsd_signal");
   REAL(real_sysv_signal, "sysv_signal");
+  REAL(real___sysv_signal, "__sysv_signal");
   REAL(real_vprintf, "vprintf");
   REAL(real_vfprintf, "vfprintf");
   REAL(real_vprintf_chk, "__vprintf_chk");
