@@ -154,6 +154,7 @@ TestOutcome run_test(const Sandbox& sandbox, const TestSpec& t, const fs::path& 
     req.env.push_back(observer->log_environment());
     req.stdin_data = *input;
     req.stdin_chunk = t.stdin_spec.chunk;
+    req.stdin_pause = t.stdin_spec.pause;
     req.limits = t.limits;
     Result<RunResult> run = run_sandboxed(sandbox, req);
     if (!run.ok()) {
