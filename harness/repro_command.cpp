@@ -34,7 +34,10 @@ std::string shell_repro_command(const TestSpec& test, const fs::path& submission
   std::string cmd = "cd " + shell_quote(submission.string()) + " && make -s && " +
                     stdin_shell_command(test.stdin_spec) + " | ";
   if (test.faults.any()) {
-    cmd += "LD_PRELOAD=" + shell_quote(shim.string()) +
+    // The fault library injects EINTR and perturbation only into programs
+    // under IPCGRADE_STUDENT_DIR (never into cat or sort): the folder we cd'd
+    // to, symlinks resolved as /proc/self/exe has them.
+    cmd += "LD_PRELOAD=" + shell_quote(shim.string()) + " IPCGRADE_STUDENT_DIR=\"$(pwd -P)\"" +
            " IPCGRADE_FAULTS=" + fault_plan_text(test.faults, seed) + " ";
   }
   cmd += "./" + test.program;

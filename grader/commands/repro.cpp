@@ -152,6 +152,8 @@ int run_repro(const ReproArgs& args, const CliContext& ctx) {
     std::cout << "  faults   " << faults_description(t.faults);
     if (args.seed) {
       std::cout << ", seed " << first_seed << " (one run)\n";
+    } else if (graded_repeat == 1) {
+      std::cout << ", seed " << first_seed << "\n";
     } else {
       std::cout << fmt::format(", seeds {}..{} (one per repetition, as graded)\n", graded_seed,
                                graded_seed + static_cast<std::uint64_t>(graded_repeat) - 1);
@@ -182,7 +184,9 @@ int run_repro(const ReproArgs& args, const CliContext& ctx) {
   // the shell form is printed once below.
   for (Finding& f : report.findings) {
     std::string first = f.repro.substr(0, f.repro.find('\n'));
-    f.repro = (!args.seed && first.find(" --seed ") != std::string::npos) ? first : std::string();
+    f.repro = (!args.seed && t.repeat > 1 && first.find(" --seed ") != std::string::npos)
+                  ? first
+                  : std::string();
   }
   std::cout << render_text_report(report, style);
 

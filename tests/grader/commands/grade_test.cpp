@@ -57,7 +57,7 @@ TEST_CASE("the pipes reference solution gets full marks on 20 consecutive gradin
 // in a row above are for pipes; `ipcgrade validate LAB` runs 20 by default)
 // and each known-buggy variant caught with its declared kind, or marked
 // pending. See validate_test.cpp for validate's own behaviour.
-TEST_CASE("every shipped lab passes validate: the reference at full marks, no variant missed",
+TEST_CASE("every shipped lab passes validate with its reference at full marks and no variant missed",
           "[grader][e2e][slow][validate]") {
   const fs::path labs = fs::path(IPCGRADE_SOURCE_DIR) / "labs";
   std::vector<fs::path> dirs;

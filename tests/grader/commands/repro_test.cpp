@@ -86,5 +86,5 @@ TEST_CASE("a finding's reproduce command is ipcgrade repro, with the shell form 
   CHECK_THAT(repro, StartsWith("ipcgrade repro " + variant("relay-ignores-short-writes") +
                                " --lab pipes --test relay-short-io --seed 11\n"));
   CHECK_THAT(repro, Contains("\n# without the grader: cd "));
-  CHECK_THAT(repro, Contains("IPCGRADE_FAULTS=short_io,seed=11 ./relay cat"));
+  CHECK_THAT(repro, Contains("IPCGRADE_STUDENT_DIR=\"$(pwd -P)\" IPCGRADE_FAULTS=short_io,seed=11 ./relay cat"));
 }
