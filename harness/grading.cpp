@@ -207,6 +207,42 @@ TestOutcome run_test(const Sandbox& sandbox, const TestSpec& t, const fs::path& 
     return outcome;
   }
   const Finding& what = first_failure.front();
+  // Not every disagreement is a schedule's doing. With EINTR or short
+  // transfers injected, each repetition has its own fault seed, so runs
+  // differ by design: the failing run's own diagnosis (eintr, short-io...)
+  // is the one to act on. And detectors that measure (busy-wait) or
+  // observe (zombie, orphan, leaks, signal-unsafe) can see a bug in one run
+  // and miss it in another: their kind stands too. Only a result that
+  // changes between runs of the same input otherwise is a race.
+  const bool fault_seeded = t.faults.eintr || t.faults.short_io;
+  const bool observed_kinds_only =
+      std::all_of(first_failure.begin(), first_failure.end(), [](const Finding& f) {
+        switch (f.kind) {
+          case FindingKind::kBusyWait:
+          case FindingKind::kZombie:
+          case FindingKind::kOrphan:
+          case FindingKind::kFdLeak:
+          case FindingKind::kIpcLeak:
+          case FindingKind::kSignalUnsafe:
+            return true;
+          default:
+            return false;
+        }
+      });
+  if (fault_seeded || observed_kinds_only) {
+    outcome.findings = first_failure;
+    for (Finding& f : outcome.findings) {
+      f.evidence += "\n(failed in " + std::to_string(outcome.repetitions - outcome.passed) +
+                    " of " + std::to_string(outcome.repetitions) +
+                    " runs; first failing run #" + std::to_string(first_failing_rep + 1) +
+                    (t.faults.any() ? ", fault seed " +
+                                          std::to_string(t.faults.seed + first_failing_rep)
+                                    : std::string()) +
+                    ")";
+    }
+    merge_findings(outcome.findings, observed);
+    return outcome;
+  }
   Finding race;
   race.kind = FindingKind::kRace;
   race.test = t.name;

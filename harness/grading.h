@@ -6,7 +6,12 @@
 // runs agree, the test's findings are those of its first failing run. If
 // some pass and some fail, the result depends on scheduling: one `race`
 // finding with the pass rate, the first failing repetition (and its fault
-// seed) and what that run got wrong.
+// seed) and what that run got wrong. Two exceptions keep the failing run's
+// own findings (with the pass rate added): tests that inject EINTR or short
+// transfers (each repetition has its own fault seed, so runs differ by
+// design), and failures made only of measured or observed kinds (busy-wait,
+// zombie, orphan, fd-leak, ipc-leak, signal-unsafe), which one run can show
+// and another miss.
 //
 // Observations: every run is preloaded with the shim and gets its own empty
 // log (IPCGRADE_LOG, in the scratch folder); harness/run_observer.h reads it
