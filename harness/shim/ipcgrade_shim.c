@@ -13,8 +13,8 @@
  *     short_io   a read or write of more than one byte on a pipe or FIFO
  *                transfers, with probability 1/2, only k bytes, 1 <= k < n
  *                (writes only above PIPE_BUF, see below).
- *     eintr      a call that really blocks at that moment fails, about one
- *                time in two, with EINTR and nothing transferred: read,
+ *     eintr      a call that really blocks at that moment fails, three
+ *                times in four, with EINTR and nothing transferred: read,
  *                readv, write, writev on a blocking pipe or FIFO; wait,
  *                waitpid, wait3, wait4, waitid without WNOHANG; sem_wait
  *                (in shim_perturb.c). Student programs only.
@@ -351,8 +351,10 @@ static int short_iov(int fifo, size_t smallest, const struct iovec *iov,
 
 /* ---- Fault decisions: EINTR --------------------------------------------- */
 
-/* A planned EINTR is drawn for one eligible call in kEintrOdds. */
-enum { kEintrOdds = 2 };
+/* A planned EINTR is drawn for kEintrOdds - 1 eligible calls in kEintrOdds:
+ * often, because a program may block in a given call only once per run
+ * (one waitpid), and a bug there should show in most repetitions. */
+enum { kEintrOdds = 4 };
 /* At most this many injections in a row in one thread (so on one call
  * site): the next eligible call goes through. */
 enum { kEintrMaxRun = 3 };
@@ -368,7 +370,7 @@ static int eintr_planned(void) {
     t_eintr_state = mix64(key ^ SHIM_STREAM_EINTR) | 1;
   }
   t_eintr_state += kGolden;
-  int planned = mix64(t_eintr_state) % kEintrOdds == 0;
+  int planned = mix64(t_eintr_state) % kEintrOdds != 0;
   return planned && t_eintr_run < kEintrMaxRun;
 }
 

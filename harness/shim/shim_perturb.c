@@ -170,8 +170,8 @@ SHIM_HIDDEN void shim_perturb_init(void) {
 /* ---- Budgets and tuning ------------------------------------------------ */
 
 enum {
-  kSleepBudgetUs = 25000, /* planned sleep per thread: 25 ms */
-  kYieldBudget = 5000,    /* yields per thread */
+  kSleepBudgetUs = 10000, /* planned sleep per thread: 10 ms */
+  kYieldBudget = 2000,    /* yields per thread */
   kPctChanges = 3,        /* change points per thread */
   kPctHorizon = 400,      /* ... drawn among its first points */
   kTickNs = 1000000,      /* aligned starts: the next whole millisecond */

@@ -65,7 +65,7 @@ TEST_CASE("EINTR is injected only into calls that would really block",
     total += probe_eintrs(mode, 30, student_env("eintr,seed=" + std::to_string(seed)));
   }
   if (blocks) {
-    // About half of the 90 blocking calls are planned; on a loaded machine
+    // Three in four of the 90 blocking calls are planned; on a loaded machine
     // some of them no longer block when probed. Far more than one lands.
     CHECK(total >= 5);
   } else {
