@@ -19,20 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string fault_items(const FaultPlan& plan, std::uint64_t seed) {
-  std::string items;
-  if (plan.short_io) {
-    items += "short_io,";
-  }
-  if (plan.eintr) {
-    items += "eintr,";
-  }
-  if (plan.perturb) {
-    items += "perturb,";
-  }
-  return items + "seed=" + std::to_string(seed);
-}
-
 std::string repro_command(const TestSpec& t, const fs::path& submission,
                           const GradeOptions& options, std::uint64_t seed) {
   return finding_repro_command(options.lab_argument, submission, t, options.shim_path, seed);
@@ -143,7 +129,7 @@ TestOutcome run_test(const Sandbox& sandbox, const TestSpec& t, const fs::path& 
       req.env.push_back("IPCGRADE_STUDENT_DIR=" + build_dir.string());
     }
     if (t.faults.any()) {
-      req.env.push_back("IPCGRADE_FAULTS=" + fault_items(t.faults, seed));
+      req.env.push_back("IPCGRADE_FAULTS=" + fault_plan_text(t.faults, seed));
     }
     Result<RunObserver> observer =
         RunObserver::start(log_dir, "run-" + std::to_string(++*run_counter));
