@@ -129,7 +129,9 @@ std::vector<int> children_by_scan() {
 
 // Processes the user already runs, so RLIMIT_NPROC (counted per user) gives
 // the run its own budget on top of them.
-int count_processes_of_uid(uid_t uid) {
+// RLIMIT_NPROC counts the user's tasks, threads included: every thread of
+// every process of `uid` (the Threads: line of /proc/P/status).
+int count_tasks_of_uid(uid_t uid) {
   int count = 0;
   DIR* d = ::opendir("/proc");
   if (d == nullptr) {
@@ -139,10 +141,21 @@ int count_processes_of_uid(uid_t uid) {
     if (std::atoi(e->d_name) <= 0) {
       continue;
     }
+    const std::string dir = "/proc/" + std::string(e->d_name);
     struct stat st;
-    if (::stat(("/proc/" + std::string(e->d_name)).c_str(), &st) == 0 && st.st_uid == uid) {
-      ++count;
+    if (::stat(dir.c_str(), &st) != 0 || st.st_uid != uid) {
+      continue;
     }
+    int threads = 1;
+    std::ifstream status(dir + "/status");
+    std::string line;
+    while (std::getline(status, line)) {
+      if (line.compare(0, 8, "Threads:") == 0) {
+        threads = std::max(1, std::atoi(line.c_str() + 8));
+        break;
+      }
+    }
+    count += threads;
   }
   ::closedir(d);
   return count;
@@ -294,7 +307,7 @@ int keeper_main(const std::vector<std::string>& args) {
   std::string cwd = req.cwd.string();
   rlim_t nproc = static_cast<rlim_t>(req.limits.processes);
   if (::geteuid() != 0) {
-    nproc += static_cast<rlim_t>(count_processes_of_uid(::geteuid()));
+    nproc += static_cast<rlim_t>(count_tasks_of_uid(::geteuid()));
   }
   rlim_t cpu_seconds = static_cast<rlim_t>((req.limits.cpu.count() + 999) / 1000);
   struct {
