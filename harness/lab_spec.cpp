@@ -410,7 +410,7 @@ Status read_expect(const YamlField& field, const fs::path& lab_dir,
 }
 
 Status read_faults(const YamlField& field, FaultPlan* faults) {
-  Result<YamlMap> map = YamlMap::read(field, {"short_io", "eintr", "perturb", "seed"});
+  Result<YamlMap> map = YamlMap::read(field, {"short_io", "eintr", "perturb", "stall", "seed"});
   if (!map.ok()) {
     return map.status();
   }
@@ -418,6 +418,7 @@ Status read_faults(const YamlField& field, FaultPlan* faults) {
       read_member(*map, "short_io", read_bool, &faults->short_io),
       read_member(*map, "eintr", read_bool, &faults->eintr),
       read_member(*map, "perturb", read_bool, &faults->perturb),
+      read_member(*map, "stall", read_bool, &faults->stall),
       read_member(
           *map, "seed",
           [](const YamlField& f) { return read_unsigned(f, 0, kMaxUint64); },

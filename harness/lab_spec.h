@@ -85,8 +85,9 @@ struct FaultPlan {
   bool short_io = false;  // pipe reads and writes move fewer bytes than asked
   bool eintr = false;     // blocking reads, writes, waits fail with EINTR
   bool perturb = false;   // seeded delays and yields at synchronisation/IPC calls
+  bool stall = false;     // one long pause per thread at a wake-up call (busy-wait)
   std::uint64_t seed = 1;
-  bool any() const { return short_io || eintr || perturb; }
+  bool any() const { return short_io || eintr || perturb || stall; }
 };
 
 struct TestSpec {

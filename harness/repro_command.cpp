@@ -16,6 +16,9 @@ std::string fault_plan_text(const FaultPlan& plan, std::uint64_t seed) {
   if (plan.perturb) {
     items += "perturb,";
   }
+  if (plan.stall) {
+    items += "stall,";
+  }
   return items + "seed=" + std::to_string(seed);
 }
 

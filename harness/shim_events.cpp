@@ -301,6 +301,24 @@ ShimEvents classify_shim_events(const ShimLog& log) {
         }
         ev.signal_unsafe.push_back(std::move(e));
       }
+    } else if (r.event == "busy-wait") {
+      const std::string* call = field(r, "call");
+      const std::string* waiter = field(r, "waiter");
+      const std::string* wp = field(r, "waiter_pid");
+      const std::string* wt = field(r, "waiter_tid");
+      const std::string* ru = field(r, "runnable_us");
+      const std::string* su = field(r, "stall_us");
+      auto waiter_pid = wp ? parse_int(*wp, 1, INT32_MAX) : std::nullopt;
+      auto waiter_tid = wt ? parse_int(*wt, 1, INT32_MAX) : std::nullopt;
+      auto runnable = ru ? parse_int(*ru, 0, INT32_MAX) : std::nullopt;
+      auto stall = su ? parse_int(*su, 1, INT32_MAX) : std::nullopt;
+      if (call == nullptr || call->empty() || call->size() > 32 || waiter == nullptr ||
+          !waiter_pid || !waiter_tid || !runnable || !stall) {
+        bad = true;
+      } else {
+        ev.busy_waits.push_back(BusyWaitEvent{r.pid, r.prog, *call, *waiter_pid, *waiter_tid,
+                                              waiter->substr(0, 32), *runnable, *stall});
+      }
     } else if (r.event == "not-pshared") {
       const std::string* what = field(r, "what");
       const std::string* addr = field(r, "addr");
@@ -491,6 +509,30 @@ std::vector<Finding> observation_findings(const ShimEvents& events,
             "print and allocate in the main program.",
         "while handling " + sig + ", pid " + std::to_string(first_pid[k]) + " called " + funcs +
             where));
+  }
+
+  // busy-wait (the stall fault): one finding per waiting program. The
+  // record is written by the stalling program; the waiter must be a
+  // student program too.
+  std::set<std::string> busy_reported;
+  for (const BusyWaitEvent& e : events.busy_waits) {
+    if (!student_executable(c, e.prog) || !student_executable(c, e.waiter) ||
+        2 * e.runnable_us < e.stall_us || !busy_reported.insert(e.waiter).second) {
+      continue;
+    }
+    out.push_back(make_finding(
+        c, FindingKind::kBusyWait, e.waiter,
+        "./" + e.waiter + " kept a CPU busy while it had nothing to do but wait: the grader "
+        "paused ./" + e.prog + " just before it would wake the waiter (" + e.call +
+            "), and instead of sleeping the waiter kept running. Wait by blocking: "
+            "pthread_cond_wait() in a while loop, sem_wait(), sigsuspend() with the signal "
+            "blocked beforehand, or a blocking read(); never a loop that re-checks a flag, a "
+            "counter or a trylock.",
+        "while " + e.prog + " (pid " + std::to_string(e.pid) + ") paused " +
+            std::to_string(e.stall_us / 1000) + " ms before " + e.call + ", " + e.waiter +
+            " (pid " + std::to_string(e.waiter_pid) + ", thread " + std::to_string(e.waiter_tid) +
+            ") was running or ready to run for " + std::to_string(e.runnable_us / 1000) +
+            " ms of it"));
   }
 
   // not-pshared: one race finding per (program, kind of object).

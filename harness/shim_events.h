@@ -12,7 +12,7 @@
 //
 // Events (one struct each, below): signal-unsafe, not-pshared, fd-leak (with
 // exec-failed withdrawing an attempt), ipc-create/ipc-remove, eintr (written
-// by the EINTR fault). Unknown events are kept as records and ignored.
+// by the EINTR fault), busy-wait (written by the stall fault). Unknown events are kept as records and ignored.
 //
 // All functions are pure except read_shim_log (reads a file) and
 // addr2line_symbolizer (runs addr2line under the sandbox). Thread-compatible.
@@ -103,12 +103,27 @@ struct EintrEvent {
   std::string target;  // "fd=3", "pid=123", "sem=0x..." (the call's object)
 };
 
+// Written by the stall fault (harness/shim/shim_stall.c): while `prog`
+// (pid) paused before waking `waiter_pid`, a task of that process stayed
+// runnable for most of the pause.
+struct BusyWaitEvent {
+  long pid = 0;
+  std::string prog;     // the stalling program
+  std::string call;     // kill, pthread_mutex_unlock
+  long waiter_pid = 0;
+  long waiter_tid = 0;
+  std::string waiter;   // its comm
+  long runnable_us = 0;
+  long stall_us = 0;
+};
+
 struct ShimEvents {
   std::vector<SignalUnsafeEvent> signal_unsafe;
   std::vector<NotPsharedEvent> not_pshared;
   std::vector<FdLeakEvent> fd_leaks;  // failed exec attempts already removed
   std::vector<IpcEvent> ipc;          // in log order
   std::vector<EintrEvent> eintr;
+  std::vector<BusyWaitEvent> busy_waits;
   std::set<long> pids;                // every pid that wrote a record
   std::size_t malformed = 0;          // malformed lines and events
 };

@@ -23,6 +23,10 @@
  *                perturb=random|pct|mix picks a strategy (bench only; the
  *                grader writes bare `perturb`, the measured best), and
  *                perturb_trace logs every action taken (ev=perturb).
+ *     stall      once per thread, a 200 ms pause at a seeded kill() or
+ *                mutex unlock, measuring whether the tasks it would wake
+ *                busy-wait meanwhile (shim_stall.c; ev=busy-wait).
+ *                Student programs only.
  *     seed=N     seed of the fault sequence (decimal, or hex with 0x);
  *                default 0.
  *   Items are matched whole; anything else is ignored. Without the variable,
@@ -138,6 +142,7 @@
 #include "shim_faults.h"
 #include "shim_log.h"
 #include "shim_perturb.h"
+#include "shim_stall.h"
 
 /* glibc declares this only under _FORTIFY_SOURCE. */
 ssize_t __read_chk(int fd, void *buf, size_t nbytes, size_t buflen);
@@ -199,6 +204,7 @@ static unsigned g_next_thread_index; /* atomic; 0 is the main thread */
 static unsigned g_lazy_lineages;     /* atomic: threads not seen created */
 static int g_plan_eintr;             /* as planned, before "student?" */
 static int g_plan_perturb;
+static int g_plan_stall;
 
 SHIM_HIDDEN int shim_g_eintr;
 SHIM_HIDDEN int shim_g_perturb;
@@ -793,6 +799,8 @@ static void parse_faults(const char *spec) {
       g_plan_perturb = kPerturbPct;
     } else if (item_is(b, len, "perturb=mix")) {
       g_plan_perturb = kPerturbMix;
+    } else if (item_is(b, len, "stall")) {
+      g_plan_stall = 1;
     } else if (item_is(b, len, "perturb_trace")) {
       shim_g_perturb_trace = 1;
     } else if (len > 5 && item_is(b, 5, "seed=") &&
@@ -883,6 +891,11 @@ __attribute__((constructor)) static void shim_init(int argc, char **argv,
   int student = shim_student_program();
   shim_g_eintr = g_plan_eintr && student;
   shim_g_perturb = student ? g_plan_perturb : kPerturbOff;
+  /* stall rides on the perturbation interposers (shim_stall.c). */
+  shim_g_stall = g_plan_stall && student;
+  if (shim_g_stall && shim_g_perturb == kPerturbOff) {
+    shim_g_perturb = kPerturbStallOnly;
+  }
   g_io_faults = g_short_io || shim_g_eintr || shim_g_perturb;
   shim_perturb_init(); /* after the plan: it keeps its own fast-path flags */
   errno = saved_errno;

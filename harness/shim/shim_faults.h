@@ -36,6 +36,8 @@ enum shim_perturb_strategy {
   kPerturbRandom = 1, /* random yields and short sleeps */
   kPerturbPct = 2,    /* PCT-style priorities emulated with delays */
   kPerturbMix = 3,    /* random delays + the targeted windows */
+  kPerturbStallOnly = 4, /* no delays of its own: only the stall fault's
+                            hooks (shim_stall.c) on these interposers */
 };
 
 extern SHIM_HIDDEN int shim_g_eintr;   /* eintr, and this is a student program */

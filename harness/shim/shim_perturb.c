@@ -65,6 +65,7 @@
 #include "shim_perturb.h"
 
 #include "shim_log.h"
+#include "shim_stall.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -414,6 +415,9 @@ static SHIM_SLOW int mutex_trylock_perturbed(pthread_mutex_t *m) {
 static SHIM_SLOW int mutex_unlock_perturbed(pthread_mutex_t *m) {
   shim_perturb_point(kPointBefore);
   int rc = real_pthread_mutex_unlock(m);
+  if (shim_g_stall) {
+    shim_stall_point(0, "pthread_mutex_unlock");
+  }
   shim_perturb_point(kPointUnlocked);
   return rc;
 }
@@ -588,6 +592,9 @@ SHIM_EXPORT pid_t fork(void) {
 }
 
 static SHIM_SLOW int kill_perturbed(pid_t pid, int sig) {
+  if (shim_g_stall && pid > 0) {
+    shim_stall_point(pid, "kill");
+  }
   shim_perturb_point(kPointBefore);
   int rc = real_kill(pid, sig);
   shim_perturb_point(kPointAfter);

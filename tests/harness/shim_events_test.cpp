@@ -222,3 +222,32 @@ TEST_CASE("a missing log is the grader's error, not an empty run", "[harness][sh
   REQUIRE_FALSE(log.ok());
   CHECK(log.status().code() == Status::Code::kInternal);
 }
+
+TEST_CASE("a stall's busy-wait record becomes one busy-wait finding naming the waiter",
+          "[harness][shim_events]") {
+  BuildDir build("pingpong");
+  ShimEvents ev = classify_shim_events(parse_shim_log(
+      "ev=busy-wait pid=11 tid=11 prog=pingpong call=kill waiter_pid=10 waiter_tid=10 "
+      "waiter=pingpong runnable_us=199000 stall_us=200100\n"
+      "ev=busy-wait pid=11 tid=11 prog=pingpong call=kill waiter_pid=10 waiter_tid=10 "
+      "waiter=pingpong runnable_us=198000 stall_us=200000\n"
+      "ev=busy-wait pid=11 tid=11 prog=pingpong call=kill waiter_pid=x\n"));
+  CHECK(ev.busy_waits.size() == 2);
+  CHECK(ev.malformed == 1);
+  std::vector<Finding> f = observation_findings(ev, build.context());
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].kind == FindingKind::kBusyWait);
+  CHECK_THAT(f[0].evidence, Catch::Contains("paused 200 ms before kill"));
+  CHECK_THAT(f[0].evidence, Catch::Contains("running or ready to run for 199 ms"));
+}
+
+TEST_CASE("a busy-wait record under half the stall, or from a program not built here, is no finding",
+          "[harness][shim_events]") {
+  BuildDir build("pingpong");
+  ShimEvents ev = classify_shim_events(parse_shim_log(
+      "ev=busy-wait pid=11 tid=11 prog=pingpong call=kill waiter_pid=10 waiter_tid=10 "
+      "waiter=pingpong runnable_us=90000 stall_us=200000\n"
+      "ev=busy-wait pid=11 tid=11 prog=cat call=kill waiter_pid=10 waiter_tid=10 "
+      "waiter=pingpong runnable_us=199000 stall_us=200000\n"));
+  CHECK(observation_findings(ev, build.context()).empty());
+}

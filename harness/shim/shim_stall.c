@@ -1,0 +1,256 @@
+/* shim_stall.c: the `stall` fault, and the busy-wait it exposes.
+ *
+ * Theory of operation. A busy-waiting program is invisible while the thing
+ * it waits for comes quickly: pingpong's answer arrives in microseconds, a
+ * producer refills the buffer at once. The contract allows delays at any
+ * synchronisation or IPC call, so this fault makes one *long* one: once per
+ * thread, at a seeded call among its first few dozen wake-up calls (kill()
+ * of a process, or right after pthread_mutex_unlock()), the thread sleeps
+ * kStallNs before going on. Whoever waits for that wake-up has, for that
+ * long, nothing to do: a correct waiter sleeps (sigsuspend, cond_wait,
+ * sem_wait, a blocking read) and is neither running nor ready to run. A
+ * waiter that polls is runnable the whole time.
+ *
+ * The stalling thread measures it itself: just before and just after the
+ * sleep it reads /proc/P/task/T/schedstat of every other task of the
+ * process it is about to wake (the kill target; for an unlock, its own
+ * process): time on a CPU plus time waiting in a run queue. A task whose
+ * runnable time grew by at least half the stall is a busy-waiter, logged
+ * as `ev=busy-wait` (harness/shim_events.h turns it into the finding).
+ * Runnable time does not depend on the load or on the number of cores: a
+ * blocked task accrues none on any machine. Only tests that plan `stall`
+ * get it, and a lab plans it where nothing but waiting is left to do
+ * during a stall (docs/lab-format.md).
+ *
+ * Rules: those of ipcgrade_shim.c. Raw syscalls only, stack buffers, no
+ * allocation, errno preserved: kill() may be called from a signal handler.
+ */
+#define _GNU_SOURCE
+
+#include "shim_stall.h"
+
+#include "shim_log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+SHIM_HIDDEN int shim_g_stall;
+
+#define SHIM_STREAM_STALL 0x5354414c4cULL /* "STALL" */
+
+static const uint64_t kStallNs = 200000000ULL; /* 200 ms */
+static const unsigned kFirstCall = 4;          /* stall at call 4..32 */
+static const unsigned kCallSpan = 29;
+enum { kMaxTasks = 64 };
+
+struct stall_thread {
+  uint64_t key;
+  int seeded;
+  int done;
+  unsigned calls;
+  unsigned at;
+};
+static SHIM_TLS struct stall_thread t_st;
+
+static uint64_t now_ns(void) {
+  struct timespec t;
+  if (syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &t) != 0) {
+    return 0;
+  }
+  return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+/* "/proc/<pid>/task" or "/proc/<pid>/task/<tid>/<leaf>" into buf. */
+static void put_num(char **p, long v) {
+  char d[24];
+  int n = 0;
+  do {
+    d[n++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v > 0);
+  while (n > 0) {
+    *(*p)++ = d[--n];
+  }
+}
+
+static void put_str(char **p, const char *s) {
+  while (*s != '\0') {
+    *(*p)++ = *s++;
+  }
+}
+
+static void task_path(char *buf, long pid, long tid, const char *leaf) {
+  char *p = buf;
+  put_str(&p, "/proc/");
+  put_num(&p, pid);
+  put_str(&p, "/task");
+  if (tid > 0) {
+    put_str(&p, "/");
+    put_num(&p, tid);
+    put_str(&p, "/");
+    put_str(&p, leaf);
+  }
+  *p = '\0';
+}
+
+struct linux_dirent64 {
+  uint64_t d_ino;
+  int64_t d_off;
+  unsigned short d_reclen;
+  unsigned char d_type;
+  char d_name[];
+};
+
+/* The tasks of process `pid`, without `skip`. */
+static int list_tasks(long pid, long skip, long tids[kMaxTasks]) {
+  char path[64];
+  task_path(path, pid, 0, "");
+  long fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    return 0;
+  }
+  int n = 0;
+  char buf[2048];
+  for (;;) {
+    long got = syscall(SYS_getdents64, (int)fd, buf, sizeof buf);
+    if (got <= 0) {
+      break;
+    }
+    for (long off = 0; off < got;) {
+      struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+      off += d->d_reclen;
+      long tid = 0;
+      const char *c = d->d_name;
+      if (*c < '0' || *c > '9') {
+        continue;
+      }
+      for (; *c >= '0' && *c <= '9'; c++) {
+        tid = tid * 10 + (*c - '0');
+      }
+      if (*c == '\0' && tid != skip && n < kMaxTasks) {
+        tids[n++] = tid;
+      }
+    }
+  }
+  syscall(SYS_close, (int)fd);
+  return n;
+}
+
+/* Read up to n-1 bytes of a small file; returns the length or -1. */
+static long read_small(const char *path, char *out, long n) {
+  long fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return -1;
+  }
+  long got = syscall(SYS_read, (int)fd, out, n - 1);
+  syscall(SYS_close, (int)fd);
+  if (got < 0) {
+    return -1;
+  }
+  out[got] = '\0';
+  return got;
+}
+
+/* schedstat: "<ns on cpu> <ns waiting in a run queue> <slices>". */
+static int runnable_ns(long pid, long tid, uint64_t *out) {
+  char path[96];
+  char text[96];
+  task_path(path, pid, tid, "schedstat");
+  if (read_small(path, text, sizeof text) <= 0) {
+    return 0;
+  }
+  uint64_t v[2] = {0, 0};
+  const char *c = text;
+  for (int i = 0; i < 2; i++) {
+    while (*c == ' ') {
+      c++;
+    }
+    if (*c < '0' || *c > '9') {
+      return 0;
+    }
+    for (; *c >= '0' && *c <= '9'; c++) {
+      v[i] = v[i] * 10 + (uint64_t)(*c - '0');
+    }
+  }
+  *out = v[0] + v[1];
+  return 1;
+}
+
+static int is_due(void) {
+  uint64_t key = shim_lineage_key();
+  if (!t_st.seeded || t_st.key != key) {
+    t_st.key = key;
+    t_st.seeded = 1;
+    t_st.done = 0;
+    t_st.calls = 0;
+    t_st.at = kFirstCall + (unsigned)(shim_mix64(key ^ SHIM_STREAM_STALL) % kCallSpan);
+  }
+  if (t_st.done) {
+    return 0;
+  }
+  if (++t_st.calls < t_st.at) {
+    return 0;
+  }
+  t_st.done = 1;
+  return 1;
+}
+
+SHIM_HIDDEN void shim_stall_point(long target, const char *call) {
+  int saved_errno = errno;
+  if (!is_due()) {
+    errno = saved_errno;
+    return;
+  }
+  const long self_pid = syscall(SYS_getpid);
+  const long self_tid = syscall(SYS_gettid);
+  const long pid = target > 0 ? target : self_pid;
+  long tids[kMaxTasks];
+  uint64_t before[kMaxTasks];
+  int have[kMaxTasks];
+  int n = list_tasks(pid, pid == self_pid ? self_tid : -1, tids);
+  for (int i = 0; i < n; i++) {
+    have[i] = runnable_ns(pid, tids[i], &before[i]);
+  }
+  const uint64_t start = now_ns();
+  if (start != 0) {
+    uint64_t until = start + kStallNs;
+    struct timespec at = {(time_t)(until / 1000000000ULL), (long)(until % 1000000000ULL)};
+    while (syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL) != 0 &&
+           errno == EINTR) {
+    }
+  }
+  const uint64_t stalled = now_ns() - start;
+  uint64_t busiest = 0;
+  long busiest_tid = 0;
+  for (int i = 0; i < n; i++) {
+    uint64_t after = 0;
+    if (have[i] && runnable_ns(pid, tids[i], &after) && after >= before[i] &&
+        after - before[i] > busiest) {
+      busiest = after - before[i];
+      busiest_tid = tids[i];
+    }
+  }
+  if (start != 0 && busiest_tid != 0 && 2 * busiest >= stalled) {
+    char path[96];
+    char comm[32];
+    task_path(path, pid, busiest_tid, "comm");
+    long len = read_small(path, comm, sizeof comm);
+    while (len > 0 && (comm[len - 1] == '\n' || comm[len - 1] == '\0')) {
+      comm[--len] = '\0';
+    }
+    struct shim_rec rec;
+    shim_rec_begin(&rec, "busy-wait");
+    shim_rec_str(&rec, "call", call);
+    shim_rec_int(&rec, "waiter_pid", pid);
+    shim_rec_int(&rec, "waiter_tid", busiest_tid);
+    shim_rec_str(&rec, "waiter", len > 0 ? comm : "?");
+    shim_rec_int(&rec, "runnable_us", (long long)(busiest / 1000));
+    shim_rec_int(&rec, "stall_us", (long long)(stalled / 1000));
+    shim_rec_emit(&rec);
+  }
+  errno = saved_errno;
+}
