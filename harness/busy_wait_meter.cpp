@@ -1,112 +1,66 @@
 #include "harness/busy_wait_meter.h"
 
-#include <dirent.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
-#include <set>
 #include <sstream>
 #include <vector>
 
 namespace ipcgrade {
 
-namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::vector<int> numeric_entries(const std::string& dir) {
-  std::vector<int> out;
-  DIR* d = opendir(dir.c_str());
-  if (d == nullptr) {
-    return out;
-  }
-  while (dirent* e = readdir(d)) {
-    char* end = nullptr;
-    long v = std::strtol(e->d_name, &end, 10);
-    if (end != e->d_name && *end == '\0' && v > 0) {
-      out.push_back(static_cast<int>(v));
-    }
-  }
-  closedir(d);
-  return out;
-}
-
-// Fields of a stat line after the command: "(comm) S ppid ..." → parts[0] is
-// the state. Returns false on a malformed line.
-bool parse_stat(const std::string& line, std::string* comm, std::vector<std::string>* rest) {
-  std::size_t open = line.find('(');
-  std::size_t close = line.rfind(')');
-  if (open == std::string::npos || close == std::string::npos || close < open) {
-    return false;
-  }
-  *comm = line.substr(open + 1, close - open - 1);
-  std::istringstream in(line.substr(close + 1));
-  std::string f;
-  while (in >> f) {
-    rest->push_back(f);
-  }
-  return rest->size() >= 13;  // state .. stime (fields 3..15)
-}
-
-}  // namespace
-
-BusyWaitMeter::BusyWaitMeter(pid_t keeper_pid, int stdin_write_fd)
-    : keeper_pid_(keeper_pid), stdin_write_fd_(stdin_write_fd) {}
+BusyWaitMeter::BusyWaitMeter(pid_t keeper_pid, int stdin_write_fd, ProcFs& proc)
+    : keeper_pid_(keeper_pid), stdin_write_fd_(stdin_write_fd), proc_(proc) {}
 
 std::map<BusyWaitMeter::TaskKey, BusyWaitMeter::Task> BusyWaitMeter::scan() const {
-  // Processes of the run: descendants of the keeper by ppid.
-  std::map<int, int> parent;
-  for (int pid : numeric_entries("/proc")) {
-    std::string comm;
-    std::vector<std::string> rest;
-    if (parse_stat(slurp("/proc/" + std::to_string(pid) + "/stat"), &comm, &rest)) {
-      parent[pid] = std::atoi(rest[1].c_str());
-    }
-  }
-  std::set<int> run;
-  bool grew = true;
-  while (grew) {
-    grew = false;
-    for (const auto& [pid, ppid] : parent) {
-      if (!run.count(pid) && (ppid == keeper_pid_ || run.count(ppid))) {
-        run.insert(pid);
-        grew = true;
-      }
-    }
-  }
   std::map<TaskKey, Task> tasks;
+  std::optional<std::map<int, std::vector<int>>> children = children_by_scan(proc_);
+  if (!children) {
+    return tasks;
+  }
+  // The run: every descendant of the keeper, never the keeper itself.
+  std::vector<int> run;
+  std::vector<int> todo = {static_cast<int>(keeper_pid_)};
+  while (!todo.empty()) {
+    int parent = todo.back();
+    todo.pop_back();
+    auto kids = children->find(parent);
+    if (kids != children->end()) {
+      run.insert(run.end(), kids->second.begin(), kids->second.end());
+      todo.insert(todo.end(), kids->second.begin(), kids->second.end());
+    }
+  }
+  const std::uint64_t ns_per_tick = 1000000000ULL / static_cast<std::uint64_t>(sysconf(_SC_CLK_TCK));
   for (int pid : run) {
-    const std::string base = "/proc/" + std::to_string(pid);
-    for (int tid : numeric_entries(base + "/task")) {
-      const std::string tbase = base + "/task/" + std::to_string(tid);
-      std::string comm;
-      std::vector<std::string> rest;
-      if (!parse_stat(slurp(tbase + "/stat"), &comm, &rest) || rest[0] == "Z") {
+    std::optional<std::vector<std::string>> tids =
+        proc_.list("/proc/" + std::to_string(pid) + "/task");
+    if (!tids) {
+      continue;
+    }
+    for (const std::string& name : *tids) {
+      if (!all_digits(name)) {
+        continue;
+      }
+      const std::string dir = task_dir(pid, std::atoi(name.c_str()));
+      std::optional<std::string> stat_text = proc_.read(dir + "/stat");
+      std::optional<TaskStat> st = stat_text ? parse_stat(*stat_text) : std::nullopt;
+      if (!st || st->state == 'Z') {
         continue;
       }
       Task t;
-      t.command = comm;
+      t.command = st->comm;
       // schedstat: "<ns on cpu> <ns waiting on a run queue> <timeslices>".
-      std::istringstream sched(slurp(tbase + "/schedstat"));
+      std::optional<std::string> sched = proc_.read(dir + "/schedstat");
+      std::istringstream in(sched.value_or(""));
       std::uint64_t on_cpu = 0, waiting = 0;
-      if (sched >> on_cpu >> waiting) {
+      if (in >> on_cpu >> waiting) {
         t.cpu_ns = on_cpu;
         t.runnable_ns = on_cpu + waiting;
       } else {  // no schedstat: CPU ticks, which can only under-count
-        const std::uint64_t ns_per_tick = 1000000000ULL / sysconf(_SC_CLK_TCK);
-        t.cpu_ns = (std::strtoull(rest[11].c_str(), nullptr, 10) +
-                    std::strtoull(rest[12].c_str(), nullptr, 10)) *
-                   ns_per_tick;
+        t.cpu_ns = st->cpu_ticks * ns_per_tick;
         t.runnable_ns = t.cpu_ns;
       }
-      tasks[{pid, tid}] = t;
+      tasks[{pid, std::atoi(name.c_str())}] = t;
     }
   }
   return tasks;

@@ -26,8 +26,9 @@
 // at least half).
 //
 // The run's tasks are every thread of every descendant of the keeper, found
-// by a scan of /proc/*/stat (ppid links), never the keeper itself. One scan
-// costs a few milliseconds; it happens twice per pause.
+// by a scan of /proc/*/stat (ppid links, harness/proc_fs.h), never the
+// keeper itself. One scan costs a few milliseconds; it happens twice per
+// pause.
 //
 // A BusyWaitMeter belongs to one run and to the thread that drives it.
 #pragma once
@@ -39,6 +40,8 @@
 #include <map>
 #include <string>
 #include <utility>
+
+#include "harness/proc_fs.h"
 
 namespace ipcgrade {
 
@@ -56,7 +59,7 @@ struct BusyWaitMeasure {
 class BusyWaitMeter {
  public:
   // `stdin_write_fd`: the grader's end of the run's stdin pipe.
-  BusyWaitMeter(pid_t keeper_pid, int stdin_write_fd);
+  BusyWaitMeter(pid_t keeper_pid, int stdin_write_fd, ProcFs& proc = ProcFs::system());
 
   // A pause is on: opens the window if the program has taken all its input
   // so far. Returns true when the window is open.
@@ -82,6 +85,7 @@ class BusyWaitMeter {
 
   pid_t keeper_pid_;
   int stdin_write_fd_;
+  ProcFs& proc_;
   bool open_ = false;
   std::chrono::steady_clock::time_point opened_at_;
   std::map<TaskKey, Task> at_open_;

@@ -84,28 +84,9 @@
 #include <vector>
 
 #include "harness/finding.h"
+#include "harness/proc_fs.h"
 
 namespace ipcgrade {
-
-// Read access to /proc, behind an interface so that tests can present a
-// made-up process tree. Every method returns nullopt/false when the thing is
-// gone or unreadable; the oracle then declines to give a verdict.
-class ProcFs {
- public:
-  virtual ~ProcFs() = default;
-  // The contents of a small file ("/proc/12/task/12/stat"), up to `max` bytes.
-  virtual std::optional<std::string> read(const std::string& path, std::size_t max = 65536) = 0;
-  // The target of a symbolic link ("/proc/12/fd/0" → "pipe:[4711]").
-  virtual std::optional<std::string> read_link(const std::string& path) = 0;
-  // The entry names of a directory, without "." and "..".
-  virtual std::optional<std::vector<std::string>> list(const std::string& dir) = 0;
-  // `size` bytes of process `pid`'s memory at `address` (poll's and
-  // select's descriptor sets).
-  virtual bool read_memory(int pid, std::uint64_t address, void* out, std::size_t size) = 0;
-
-  // The machine's real /proc.
-  static ProcFs& system();
-};
 
 // The grader's pipes to the run, by pipefs inode: the oracle must know which
 // waits the grader itself ends (it writes stdin, reads stdout and stderr).
@@ -204,7 +185,6 @@ class HangOracle {
 
   bool take_snapshot(bool stdin_pending, Snapshot* snap);
   bool examine_task(int pid, int tid, bool stdin_pending, TaskSample* out, int* threads);
-  std::optional<std::map<int, std::vector<int>>> children_by_scan();
   bool quick_refusal(bool stdin_pending);
   std::optional<HangDiagnosis> confirm(const Snapshot& snap);
 
