@@ -380,19 +380,24 @@ std::optional<Keyed> race_finding(const TsanReport& report, const SourceRoots& r
   return out;
 }
 
-std::optional<Keyed> inversion_finding(const TsanReport& report, const SourceRoots& roots,
-                                       const TsanContext& context) {
+// A lock-order inversion is advice, never a finding: ThreadSanitizer
+// reports two orders seen anywhere in the run, even when the two paths can
+// never overlap (main taking the locks in the other order after joining
+// every thread is correct). A deadlock that does happen is caught by the
+// hang oracle in the graded runs. Keyed by the sites, like a race.
+std::optional<Advice> inversion_advice(const TsanReport& report, const SourceRoots& roots) {
   std::string cycle;
   std::vector<std::string> lines;
-  std::set<std::string> sites;
   bool any_student_frame = false;
+  Site first;
   std::string pending;  // "thread T1 locks M1 at x.c:6 while holding M0"
   for (const TsanSection& section : report.sections) {
     const std::string& h = section.heading;
     std::vector<Site> stack = student_frames(section, roots);
     std::string where = stack.empty() ? std::string("?") : stack.front().described();
-    if (!stack.empty()) {
+    if (!stack.empty() && !any_student_frame) {
       any_student_frame = true;
+      first = stack.front();
     }
     if (starts_with(h, "Cycle in lock order graph: ")) {
       // Addresses dropped: "M0 => M1 => M0".
@@ -420,17 +425,11 @@ std::optional<Keyed> inversion_finding(const TsanReport& report, const SourceRoo
         lines.push_back(pending);
       }
       pending = thread + " locks " + taken + " at " + where + " while holding " + held;
-      if (!stack.empty()) {
-        sites.insert(stack.front().where());
-      }
     } else if (starts_with(h, "Mutex ") && h.find(" previously acquired ") != std::string::npos) {
       if (!pending.empty()) {
         pending += " (locked at " + where + ")";
         lines.push_back(pending);
         pending.clear();
-      }
-      if (!stack.empty()) {
-        sites.insert(stack.front().where());
       }
     }
   }
@@ -440,30 +439,22 @@ std::optional<Keyed> inversion_finding(const TsanReport& report, const SourceRoo
   if (!any_student_frame || lines.empty()) {
     return std::nullopt;
   }
-  Keyed out;
-  out.key = "deadlock";
-  for (const std::string& s : sites) {
-    out.key += " " + s;
-  }
-  Finding& f = out.finding;
-  f.kind = FindingKind::kDeadlock;
-  f.test = context.test;
-  f.program = context.program;
   std::string story;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     story += (i == 0 ? "" : "; and ") + lines[i];
   }
-  f.message = "ThreadSanitizer saw mutexes taken in opposite orders" +
-              (cycle.empty() ? std::string() : " (a cycle " + cycle + ")") + ": " + story +
-              ". If these threads run at the same moment, each waits for a mutex the other "
-              "holds, forever. Take the mutexes in one fixed order everywhere.";
-  std::string evidence = "ThreadSanitizer: " + report.kind + "\n";
-  for (const std::string& line : lines) {
-    evidence += "  " + line + "\n";
-  }
-  f.evidence = evidence;
-  f.repro = context.repro;
-  return out;
+  Advice advice;
+  advice.tool = "tsan";
+  advice.check = "lock-order-inversion";
+  advice.file = first.file;
+  advice.line = first.line;
+  advice.message = "ThreadSanitizer saw mutexes taken in opposite orders" +
+                   (cycle.empty() ? std::string() : " (a cycle " + cycle + ")") + ": " + story +
+                   ". If these paths can run at the same moment, each waits for a mutex the "
+                   "other holds, forever; if they cannot (one runs only after the other "
+                   "threads are joined), this is harmless. Either way, taking the mutexes in "
+                   "one fixed order everywhere removes the doubt.";
+  return advice;
 }
 
 Advice other_advice(const TsanReport& report, const SourceRoots& roots,
@@ -560,11 +551,15 @@ TsanVerdicts interpret_tsan_reports(const std::vector<TsanReport>& reports,
     std::optional<Keyed> keyed;
     const bool is_race =
         starts_with(report.kind, "data race") || starts_with(report.kind, "heap-use-after-free");
-    const bool is_inversion = starts_with(report.kind, "lock-order-inversion");
     if (is_race) {
       keyed = race_finding(report, roots, context);
-    } else if (is_inversion) {
-      keyed = inversion_finding(report, roots, context);
+    } else if (starts_with(report.kind, "lock-order-inversion")) {
+      if (std::optional<Advice> advice = inversion_advice(report, roots)) {
+        if (seen.insert("inversion " + advice->message).second) {
+          verdicts.advice.push_back(std::move(*advice));
+        }
+        continue;
+      }
     }
     if (keyed) {
       if (seen.insert(keyed->key).second) {

@@ -18,10 +18,11 @@
 // reports a racy pair once per address, so a racy array gives many).
 //
 // Mapping: a data race (and a heap-use-after-free, which TSan reports when
-// a free races with a use) is a `race` finding; a lock-order inversion is a
-// `deadlock` finding (a cycle in the lock order: two threads can block each
-// other for good). Other reports (thread leak, mutex misuse, signal-unsafe
-// calls) become advice: true, but outside what this pass grades.
+// a free races with a use) is a `race` finding. A lock-order inversion is
+// advice: TSan reports two orders seen anywhere in the run, even on paths
+// that can never overlap, and a deadlock that does happen is the hang
+// oracle's to find. Other reports (thread leak, mutex misuse, signal-unsafe
+// calls) become advice too: true, but outside what this pass grades.
 //
 // Free functions over plain values; safe from any thread.
 #pragma once

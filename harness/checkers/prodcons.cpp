@@ -168,6 +168,10 @@ CheckVerdict check_prodcons(const CheckInput& input) {
     }
   };
   FirstSeen malformed, bad_consumer, out_of_range;
+  // Consumers may be numbered 0..C-1 (as the handout says) or 1..C (the
+  // contract does not say): index C is fine unless index 0 is seen too.
+  FirstSeen consumer_c;
+  bool consumer_zero = false;
   long long duplicates = 0;
   std::size_t duplicate_line = 0, duplicate_original = 0;
   long long duplicate_item = 0, duplicate_consumer = 0, duplicate_original_consumer = 0;
@@ -215,12 +219,16 @@ CheckVerdict check_prodcons(const CheckInput& input) {
       continue;
     }
     ++item_lines;
-    if (jn == Number::kTooLarge || j >= c) {
+    if (jn == Number::kTooLarge || j > c) {
       if (bad_consumer.count == 0) {
         bad_consumer_index = j;
       }
       bad_consumer.note(lines, line);
-      continue;
+      j = -1;  // the item still counts as taken; the consumer is unknown
+    } else if (j == c) {
+      consumer_c.note(lines, line);
+    } else if (j == 0) {
+      consumer_zero = true;
     }
     if (xn == Number::kTooLarge || value < 0 || value >= total) {
       if (out_of_range.count == 0) {
@@ -258,14 +266,18 @@ CheckVerdict check_prodcons(const CheckInput& input) {
   std::size_t inv_early_line = 0, inv_late_line = 0;
   long long inv_consumer = 0, inv_small = 0, inv_large = 0;
   {
-    std::vector<long long> stamp(static_cast<std::size_t>(c), -1);
-    std::vector<std::uint32_t> last_line(static_cast<std::size_t>(c), 0);
-    std::vector<long long> last_item(static_cast<std::size_t>(c), 0);
+    // Indexed by consumer, 0..C (either numbering).
+    std::vector<long long> stamp(static_cast<std::size_t>(c) + 1, -1);
+    std::vector<std::uint32_t> last_line(static_cast<std::size_t>(c) + 1, 0);
+    std::vector<long long> last_item(static_cast<std::size_t>(c) + 1, 0);
     for (long long i = 0; i < p; ++i) {
       for (long long x = i * n; x < (i + 1) * n; ++x) {
         std::uint32_t line = first_line[static_cast<std::size_t>(x)];
         if (line == 0) {
           continue;
+        }
+        if (taker[static_cast<std::size_t>(x)] < 0) {
+          continue;  // reported as a bad consumer index
         }
         std::size_t j = static_cast<std::size_t>(taker[static_cast<std::size_t>(x)]);
         if (stamp[j] == i && last_line[j] > line) {
@@ -283,6 +295,17 @@ CheckVerdict check_prodcons(const CheckInput& input) {
         last_item[j] = x;
       }
     }
+  }
+
+  // Both numberings at once: C+1 consumers. The lines naming C are the
+  // ones out of the handout's 0..C-1.
+  if (consumer_zero && consumer_c.count > 0) {
+    if (bad_consumer.count == 0) {
+      bad_consumer_index = c;
+      bad_consumer.line = consumer_c.line;
+      bad_consumer.text = consumer_c.text;
+    }
+    bad_consumer.count += consumer_c.count;
   }
 
   // ------------------------------------------------------------ verdict
@@ -305,7 +328,7 @@ CheckVerdict check_prodcons(const CheckInput& input) {
              (bad_consumer_index > kMaxConsumers ? "a huge index"
                                                  : std::to_string(bad_consumer_index)) +
              ", but with C = " + std::to_string(c) + " the consumers are 0.." +
-             std::to_string(c - 1) +
+             std::to_string(c - 1) + " (or 1.." + std::to_string(c) + ", all numbered from 1)" +
              (bad_consumer.count > 1
                   ? " (" + times(bad_consumer.count, "such line", "such lines") + ")"
                   : ""),
