@@ -410,20 +410,23 @@ Status read_expect(const YamlField& field, const fs::path& lab_dir,
 }
 
 Status read_faults(const YamlField& field, FaultPlan* faults) {
-  Result<YamlMap> map = YamlMap::read(field, {"short_io", "eintr", "perturb", "stall", "seed"});
+  std::vector<std::string_view> keys = {"seed"};
+  for (const FaultKind& k : fault_kinds()) {
+    keys.emplace_back(k.key);
+  }
+  Result<YamlMap> map = YamlMap::read(field, keys);
   if (!map.ok()) {
     return map.status();
   }
-  return first_error({
-      read_member(*map, "short_io", read_bool, &faults->short_io),
-      read_member(*map, "eintr", read_bool, &faults->eintr),
-      read_member(*map, "perturb", read_bool, &faults->perturb),
-      read_member(*map, "stall", read_bool, &faults->stall),
-      read_member(
-          *map, "seed",
-          [](const YamlField& f) { return read_unsigned(f, 0, kMaxUint64); },
-          &faults->seed),
-  });
+  for (const FaultKind& k : fault_kinds()) {
+    Status s = read_member(*map, k.key, read_bool, &(faults->*k.planned));
+    if (!s.ok()) {
+      return s;
+    }
+  }
+  return read_member(
+      *map, "seed", [](const YamlField& f) { return read_unsigned(f, 0, kMaxUint64); },
+      &faults->seed);
 }
 
 Result<std::vector<std::string>> read_args(const YamlField& field) {
@@ -860,6 +863,21 @@ Result<fs::path> resolve_lab(const std::string& name_or_path,
     message += "; shipped labs: " + list;
   }
   return Status::InvalidInput(message);
+}
+
+const std::vector<FaultKind>& fault_kinds() {
+  static const std::vector<FaultKind> kinds = {
+      {"short_io", &FaultPlan::short_io, "short reads and writes"},
+      {"eintr", &FaultPlan::eintr, "EINTR"},
+      {"perturb", &FaultPlan::perturb, "schedule perturbation"},
+      {"stall", &FaultPlan::stall, "a long pause per thread (busy-wait check)"},
+  };
+  return kinds;
+}
+
+bool FaultPlan::any() const {
+  return std::any_of(fault_kinds().begin(), fault_kinds().end(),
+                     [this](const FaultKind& k) { return this->*k.planned; });
 }
 
 }  // namespace ipcgrade

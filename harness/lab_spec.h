@@ -87,8 +87,17 @@ struct FaultPlan {
   bool perturb = false;   // seeded delays and yields at synchronisation/IPC calls
   bool stall = false;     // one long pause per thread at a wake-up call (busy-wait)
   std::uint64_t seed = 1;
-  bool any() const { return short_io || eintr || perturb || stall; }
+  bool any() const;
 };
+
+// The one list of fault kinds: the lab.yaml key under `faults`, which is
+// also the fault library's IPCGRADE_FAULTS item, and the words for people.
+struct FaultKind {
+  const char* key;  // "short_io"
+  bool FaultPlan::*planned;
+  const char* words;  // "short reads and writes"
+};
+const std::vector<FaultKind>& fault_kinds();
 
 struct TestSpec {
   std::string name;

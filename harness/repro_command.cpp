@@ -7,17 +7,10 @@ namespace fs = std::filesystem;
 
 std::string fault_plan_text(const FaultPlan& plan, std::uint64_t seed) {
   std::string items;
-  if (plan.short_io) {
-    items += "short_io,";
-  }
-  if (plan.eintr) {
-    items += "eintr,";
-  }
-  if (plan.perturb) {
-    items += "perturb,";
-  }
-  if (plan.stall) {
-    items += "stall,";
+  for (const FaultKind& k : fault_kinds()) {
+    if (plan.*k.planned) {
+      items += std::string(k.key) + ",";
+    }
   }
   return items + "seed=" + std::to_string(seed);
 }

@@ -65,19 +65,11 @@ std::string stdin_description(const StdinSpec& s) {
 }
 
 std::string faults_description(const FaultPlan& plan) {
-  std::vector<std::string> kinds;
-  if (plan.short_io) {
-    kinds.push_back("short reads and writes");
-  }
-  if (plan.eintr) {
-    kinds.push_back("EINTR");
-  }
-  if (plan.perturb) {
-    kinds.push_back("schedule perturbation");
-  }
   std::string out;
-  for (const std::string& k : kinds) {
-    out += (out.empty() ? "" : ", ") + k;
+  for (const FaultKind& k : fault_kinds()) {
+    if (plan.*k.planned) {
+      out += (out.empty() ? "" : ", ") + std::string(k.words);
+    }
   }
   return out;
 }
