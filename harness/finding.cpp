@@ -1,5 +1,6 @@
 #include "harness/finding.h"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -55,6 +56,18 @@ const std::vector<FindingKind>& all_finding_kinds() {
     return v;
   }();
   return kinds;
+}
+
+void merge_findings(std::vector<Finding>& findings, const std::vector<Finding>& extra) {
+  for (const Finding& f : extra) {
+    bool dup = std::any_of(findings.begin(), findings.end(), [&](const Finding& g) {
+      return g.kind == f.kind && g.test == f.test &&
+             (g.program == f.program || g.evidence == f.evidence);
+    });
+    if (!dup) {
+      findings.push_back(f);
+    }
+  }
 }
 
 }  // namespace ipcgrade

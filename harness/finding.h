@@ -50,4 +50,9 @@ struct Finding {
   std::string repro;     // a shell command that reproduces it
 };
 
+// Adds `extra` to `findings`, skipping a finding whose kind is already there
+// for the same test and program (the first diagnosis stays first and is not
+// repeated), and exact duplicates.
+void merge_findings(std::vector<Finding>& findings, const std::vector<Finding>& extra);
+
 }  // namespace ipcgrade

@@ -659,16 +659,4 @@ std::string describe_eintr_injections(const ShimEvents& events, std::size_t max)
   return out;
 }
 
-void merge_findings(std::vector<Finding>& findings, const std::vector<Finding>& extra) {
-  for (const Finding& f : extra) {
-    bool dup = std::any_of(findings.begin(), findings.end(), [&](const Finding& g) {
-      return g.kind == f.kind && g.test == f.test &&
-             (g.program == f.program || g.evidence == f.evidence);
-    });
-    if (!dup) {
-      findings.push_back(f);
-    }
-  }
-}
-
 }  // namespace ipcgrade

@@ -160,9 +160,5 @@ std::vector<Finding> observation_findings(const ShimEvents& events,
 // that want to name "the injected EINTR and the call it hit".
 std::string describe_eintr_injections(const ShimEvents& events, std::size_t max = 3);
 
-// Adds `extra` to `findings`, skipping a finding whose kind is already there
-// for the same test and program (the judge's own diagnosis stays first and
-// is not repeated), and exact duplicates.
-void merge_findings(std::vector<Finding>& findings, const std::vector<Finding>& extra);
 
 }  // namespace ipcgrade

@@ -199,24 +199,6 @@ TEST_CASE("the EINTR injections of a run are summarised with the call each hit",
   CHECK(describe_eintr_injections(ShimEvents{}).empty());
 }
 
-TEST_CASE("merging keeps the judge's finding first and drops a second one of the same kind",
-          "[harness][shim_events]") {
-  Finding judge;
-  judge.kind = FindingKind::kFdLeak;
-  judge.test = "t";
-  judge.program = "pipeline";
-  Finding seen = judge;
-  seen.evidence = "pid 1 exec'd cat";
-  Finding other = judge;
-  other.kind = FindingKind::kSignalUnsafe;
-  std::vector<Finding> all = {judge};
-  merge_findings(all, {seen, other, other});
-  REQUIRE(all.size() == 2);
-  CHECK(all[0].kind == FindingKind::kFdLeak);
-  CHECK(all[0].evidence.empty());
-  CHECK(all[1].kind == FindingKind::kSignalUnsafe);
-}
-
 TEST_CASE("a missing log is the grader's error, not an empty run", "[harness][shim_events]") {
   Result<ShimLog> log = read_shim_log("/nonexistent/ipcgrade/shim.log");
   REQUIRE_FALSE(log.ok());
