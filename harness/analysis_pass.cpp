@@ -80,7 +80,8 @@ Status add_tsan(const Sandbox& sandbox, const LabSpec& lab, const fs::path& subm
 }  // namespace
 
 Status run_analyses(const Sandbox& sandbox, const LabSpec& lab, const fs::path& submission,
-                    const fs::path& scratch, const fs::path& build_dir, GradingOutcome* outcome) {
+                    const fs::path& scratch, const fs::path& build_dir, bool static_advice,
+                    GradingOutcome* outcome) {
   if (!outcome->build.ok) {
     return Status::Ok();
   }
@@ -88,7 +89,7 @@ Status run_analyses(const Sandbox& sandbox, const LabSpec& lab, const fs::path& 
   if (!s.ok()) {
     return s;
   }
-  if (lab.advice.clang_tidy) {
+  if (static_advice && lab.advice.clang_tidy) {
     Result<std::vector<Advice>> advice = clang_tidy_advice(sandbox, lab, build_dir);
     if (!advice.ok()) {
       return advice.status();

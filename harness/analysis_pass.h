@@ -19,9 +19,11 @@ namespace ipcgrade {
 
 // `scratch` is the grading's scratch folder (the TSan copy goes in a new
 // folder under it); `build_dir` is the graded build (static advice reads its
-// sources). A Status only when the grader failed.
+// sources; only with `static_advice` and when the lab asks for it). A
+// Status only when the grader failed.
 Status run_analyses(const Sandbox& sandbox, const LabSpec& lab,
                     const std::filesystem::path& submission, const std::filesystem::path& scratch,
-                    const std::filesystem::path& build_dir, GradingOutcome* outcome);
+                    const std::filesystem::path& build_dir, bool static_advice,
+                    GradingOutcome* outcome);
 
 }  // namespace ipcgrade

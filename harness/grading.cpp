@@ -302,7 +302,8 @@ Result<GradingOutcome> grade_submission(const Sandbox& sandbox, const LabSpec& l
   }
   // Beside the graded runs: the TSan pass and static advice.
   Status analysed =
-      run_analyses(sandbox, lab, submission, scratch->path(), build_dir, &outcome);
+      run_analyses(sandbox, lab, submission, scratch->path(), build_dir, options.static_advice,
+                   &outcome);
   if (!analysed.ok()) {
     return analysed;
   }

@@ -46,6 +46,10 @@ struct GradeOptions {
   // How the user named the lab (`--lab` of the `ipcgrade repro` command in
   // each finding, harness/repro_command.h); empty: the shell form only.
   std::string lab_argument;
+  // clang-tidy's advice on the sources (when the lab asks for it). Off where
+  // nobody reads it: `validate` (which grades the same sources many times)
+  // and `repro` (which re-runs one test).
+  bool static_advice = true;
 };
 
 struct TestOutcome {

@@ -20,16 +20,18 @@ using namespace std::chrono_literals;
 constexpr std::size_t kMaxSources = 64;
 constexpr std::uint64_t kMaxOutput = 1u << 20;
 
+// The calls whose failure changes what these labs' programs do. Calls that
+// fail only on a programming error already caught elsewhere (unlock,
+// signal, broadcast, sem_post, the destroy and attr_init calls) are left
+// out: checking them is good practice, but a note on every one buries the
+// notes that matter, even in the reference solutions.
 const std::vector<std::string>& checked_functions() {
   static const std::vector<std::string> kFunctions = {
       "read", "write", "pipe", "pipe2", "fork", "dup", "dup2", "close", "waitpid", "wait",
-      "sem_wait", "sem_post", "sem_init", "sem_destroy",
-      "pthread_create", "pthread_join", "pthread_detach", "pthread_mutex_init",
-      "pthread_mutex_lock", "pthread_mutex_unlock", "pthread_mutex_destroy",
-      "pthread_mutexattr_init", "pthread_mutexattr_setpshared", "pthread_cond_init",
-      "pthread_cond_wait", "pthread_cond_signal", "pthread_cond_broadcast",
-      "pthread_cond_destroy", "pthread_condattr_init", "pthread_condattr_setpshared",
-      "pthread_sigmask"};
+      "sem_wait", "sem_init",
+      "pthread_create", "pthread_join", "pthread_mutex_init", "pthread_mutex_lock",
+      "pthread_mutexattr_setpshared", "pthread_cond_init", "pthread_cond_wait",
+      "pthread_condattr_setpshared", "pthread_sigmask"};
   return kFunctions;
 }
 

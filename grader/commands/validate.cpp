@@ -77,6 +77,7 @@ int run_validate(const ValidateArgs& args, const CliContext& ctx) {
   options.reference = !args.no_reference;
   options.grade.shim_path = ctx.shim_path;
   options.grade.lab_argument = args.lab;
+  options.grade.static_advice = false;  // costs no points: nothing to validate
   options.progress = [](const std::string& line) { std::cerr << line << "\n" << std::flush; };
   ValidationResult result = validate_lab(sandbox.value(), lab.value(), chosen.value(), options);
 
