@@ -5,7 +5,8 @@
  * the pipe I/O interposers (short_io, eintr) and the wait interposers
  * (eintr); shim_perturb.c holds schedule perturbation (perturb), and the
  * shim_observe_*.c files what the library observes. shim_log.c is the one
- * channel back to the harness.
+ * channel back to the harness; shim_sys.c holds the low-level pieces the
+ * files share (small /proc reads, numbered /proc directories, digits).
  *
  * Interface: one environment variable, read once by the constructor.
  *
@@ -143,6 +144,7 @@
 #include "shim_log.h"
 #include "shim_perturb.h"
 #include "shim_stall.h"
+#include "shim_sys.h"
 
 /* glibc declares this only under _FORTIFY_SOURCE. */
 ssize_t __read_chk(int fd, void *buf, size_t nbytes, size_t buflen);
@@ -812,7 +814,7 @@ static void parse_faults(const char *spec) {
 }
 
 /* FNV-1a of the program's name: the basename of argv[0], or the kernel's
- * comm (read with raw syscalls, no stdio) when there is no argv. */
+ * comm (shim_read_small: raw syscalls, no stdio) when there is no argv. */
 static uint64_t program_name_hash(int argc, char **argv) {
   uint64_t h = 0xcbf29ce484222325ULL;
   const char *name = NULL;
@@ -829,18 +831,13 @@ static uint64_t program_name_hash(int argc, char **argv) {
       len++;
     }
   } else {
-    long fd =
-        syscall(SYS_openat, AT_FDCWD, "/proc/self/comm", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-      long got = syscall(SYS_read, fd, comm, sizeof comm);
-      syscall(SYS_close, fd);
-      if (got > 0) {
-        len = (size_t)got;
-        if (comm[len - 1] == '\n') {
-          len--;
-        }
-        name = comm;
+    long got = shim_read_small("/proc/self/comm", comm, sizeof comm);
+    if (got > 0) {
+      len = (size_t)got;
+      if (comm[len - 1] == '\n') {
+        len--;
       }
+      name = comm;
     }
   }
   for (size_t i = 0; i < len; i++) {

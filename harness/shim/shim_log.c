@@ -2,6 +2,7 @@
  * only, fixed buffers, errno saved and restored around every call. */
 #define _GNU_SOURCE
 #include "shim_log.h"
+#include "shim_sys.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -100,17 +101,8 @@ static void put_key(struct shim_rec *r, const char *key) {
 }
 
 static void put_ull(struct shim_rec *r, unsigned long long v, unsigned base) {
-  char digits[24];
-  int n = 0;
-  do {
-    digits[n++] = "0123456789abcdef"[v % base];
-    v /= base;
-  } while (v != 0);
-  char out[24];
-  for (int i = 0; i < n; i++) {
-    out[i] = digits[n - 1 - i];
-  }
-  put_raw(r, out, (size_t)n);
+  char digits[kShimDigitsMax];
+  put_raw(r, digits, shim_digits(digits, v, base));
 }
 
 void shim_rec_begin(struct shim_rec *r, const char *event) {

@@ -18,9 +18,10 @@
  * in ways the shim cannot read without glibc's private layout, and the labs
  * teach fork and exec.
  *
- * The descriptors are listed from /proc/self/fd with raw getdents64 into a
- * stack buffer; each target is a raw readlink. No malloc: exec is
- * async-signal-safe and is called in a vfork child.
+ * The descriptors are listed from /proc/self/fd with shim_sys.h's
+ * shim_numdir (raw getdents64 into a buffer on our stack); each target is
+ * a raw readlinkat on that directory. No malloc: exec is async-signal-safe
+ * and is called in a vfork child.
  *
  * THE CODE IS RATHER DELICATE. THE FOLLOWING RULES MUST BE FOLLOWED:
  *
@@ -35,16 +36,15 @@
  */
 #define _GNU_SOURCE
 
-#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "shim_log.h"
+#include "shim_sys.h"
 
 #define SHIM_EXPORT __attribute__((visibility("default")))
 #define SHIM_UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -71,28 +71,6 @@ static void *real_fn(void **slot, const char *symbol) {
 /* At most this many descriptors are reported per exec. */
 enum { kMaxReported = 64 };
 
-struct linux_dirent64 {
-  uint64_t d_ino;
-  int64_t d_off;
-  unsigned short d_reclen;
-  unsigned char d_type;
-  char d_name[];
-};
-
-static int parse_fd(const char *s) {
-  if (*s == '\0') {
-    return -1;
-  }
-  long v = 0;
-  for (; *s != '\0'; s++) {
-    if (*s < '0' || *s > '9' || v > 1 << 24) {
-      return -1;
-    }
-    v = v * 10 + (*s - '0');
-  }
-  return (int)v;
-}
-
 /* Reports the inheritable descriptors; returns the attempt number, or 0 if
  * nothing was reported. */
 static int report_leaks(const char *target) {
@@ -101,48 +79,38 @@ static int report_leaks(const char *target) {
   }
   int saved = errno;
   int attempt = 0;
-  long dir = syscall(SYS_openat, AT_FDCWD, "/proc/self/fd",
-                     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir < 0) {
+  struct shim_numdir dir;
+  if (shim_numdir_open(&dir, "/proc/self/fd") != 0) {
     errno = saved;
     return 0;
   }
-  char buf[2048];
   int reported = 0;
-  for (;;) {
-    long got = syscall(SYS_getdents64, (int)dir, buf, sizeof buf);
-    if (got <= 0) {
-      break;
+  long fd;
+  const char *name;
+  while (shim_numdir_next(&dir, &fd, &name)) {
+    if (fd <= 2 || fd == dir.fd || reported >= kMaxReported) {
+      continue;
     }
-    for (long off = 0; off < got;) {
-      struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
-      off += d->d_reclen;
-      int fd = parse_fd(d->d_name);
-      if (fd <= 2 || fd == (int)dir || reported >= kMaxReported) {
-        continue;
-      }
-      long flags = syscall(SYS_fcntl, fd, F_GETFD);
-      if (flags < 0 || (flags & FD_CLOEXEC)) {
-        continue;
-      }
-      char link[256];
-      long n = syscall(SYS_readlinkat, (int)dir, d->d_name, link,
-                       sizeof link - 1);
-      link[n > 0 ? n : 0] = '\0';
-      if (attempt == 0) {
-        attempt = __atomic_add_fetch(&g_attempts, 1, __ATOMIC_RELAXED);
-      }
-      struct shim_rec r;
-      shim_rec_begin(&r, "fd-leak");
-      shim_rec_int(&r, "fd", fd);
-      shim_rec_str(&r, "target", link);
-      shim_rec_str(&r, "exec", target);
-      shim_rec_int(&r, "try", attempt);
-      shim_rec_emit(&r);
-      reported++;
+    long flags = syscall(SYS_fcntl, (int)fd, F_GETFD);
+    if (flags < 0 || (flags & FD_CLOEXEC)) {
+      continue;
     }
+    char link[256];
+    long n = syscall(SYS_readlinkat, dir.fd, name, link, sizeof link - 1);
+    link[n > 0 ? n : 0] = '\0';
+    if (attempt == 0) {
+      attempt = __atomic_add_fetch(&g_attempts, 1, __ATOMIC_RELAXED);
+    }
+    struct shim_rec r;
+    shim_rec_begin(&r, "fd-leak");
+    shim_rec_int(&r, "fd", fd);
+    shim_rec_str(&r, "target", link);
+    shim_rec_str(&r, "exec", target);
+    shim_rec_int(&r, "try", attempt);
+    shim_rec_emit(&r);
+    reported++;
   }
-  syscall(SYS_close, (int)dir);
+  shim_numdir_close(&dir);
   errno = saved;
   return attempt;
 }
@@ -190,19 +158,11 @@ SHIM_EXPORT int execvpe(const char *file, char *const argv[],
 }
 
 SHIM_EXPORT int fexecve(int fd, char *const argv[], char *const envp[]) {
-  char name[32] = "fd:";
-  /* "fd:N" without snprintf */
-  char digits[12];
-  int n = 0;
-  unsigned v = fd < 0 ? 0u : (unsigned)fd;
-  do {
-    digits[n++] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v != 0 && n < 11);
-  for (int i = 0; i < n; i++) {
-    name[3 + i] = digits[n - 1 - i];
-  }
-  name[3 + n] = '\0';
+  char name[32];
+  struct shim_text t; /* "fd:N" without snprintf */
+  shim_text_init(&t, name, sizeof name);
+  shim_text_str(&t, "fd:");
+  shim_text_dec(&t, fd < 0 ? 0u : (unsigned)fd);
   int attempt = report_leaks(name);
   int rc = REAL(real_fexecve, "fexecve")(fd, argv, envp);
   exec_failed(attempt);

@@ -51,6 +51,7 @@
 #include <unistd.h>
 
 #include "shim_log.h"
+#include "shim_sys.h"
 
 #define SHIM_EXPORT __attribute__((visibility("default")))
 #define SHIM_UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -160,18 +161,11 @@ static void absolute(char out[kPathMax], int dirfd, const char *path) {
     n = syscall(SYS_getcwd, dir, sizeof dir);
     n = n > 0 ? (long)strlen(dir) : -1;
   } else {
-    char link[32] = "/proc/self/fd/";
-    char digits[12];
-    int k = 0;
-    unsigned v = dirfd < 0 ? 0u : (unsigned)dirfd;
-    do {
-      digits[k++] = (char)('0' + v % 10);
-      v /= 10;
-    } while (v != 0 && k < 11);
-    for (int i = 0; i < k; i++) {
-      link[14 + i] = digits[k - 1 - i];
-    }
-    link[14 + k] = '\0';
+    char link[32];
+    struct shim_text t;
+    shim_text_init(&t, link, sizeof link);
+    shim_text_str(&t, "/proc/self/fd/");
+    shim_text_dec(&t, dirfd < 0 ? 0u : (unsigned)dirfd);
     n = syscall(SYS_readlinkat, AT_FDCWD, link, dir, sizeof dir - 1);
   }
   errno = saved;

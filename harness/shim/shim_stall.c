@@ -14,7 +14,8 @@
  * The stalling thread measures it itself: just before and just after the
  * sleep it reads /proc/P/task/T/schedstat of every other task of the
  * process it is about to wake (the kill target; for an unlock, its own
- * process): time on a CPU plus time waiting in a run queue. A task whose
+ * process; listed from /proc/P/task and read with shim_sys.h's helpers):
+ * time on a CPU plus time waiting in a run queue. A task whose
  * runnable time grew by at least half the stall is a busy-waiter, logged
  * as `ev=busy-wait` (harness/shim_events.h turns it into the finding).
  * Runnable time does not depend on the load or on the number of cores: a
@@ -30,9 +31,9 @@
 #include "shim_stall.h"
 
 #include "shim_log.h"
+#include "shim_sys.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -64,103 +65,47 @@ static uint64_t now_ns(void) {
   return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
 }
 
-/* "/proc/<pid>/task" or "/proc/<pid>/task/<tid>/<leaf>" into buf. */
-static void put_num(char **p, long v) {
-  char d[24];
-  int n = 0;
-  do {
-    d[n++] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v > 0);
-  while (n > 0) {
-    *(*p)++ = d[--n];
-  }
-}
-
-static void put_str(char **p, const char *s) {
-  while (*s != '\0') {
-    *(*p)++ = *s++;
-  }
-}
-
-static void task_path(char *buf, long pid, long tid, const char *leaf) {
-  char *p = buf;
-  put_str(&p, "/proc/");
-  put_num(&p, pid);
-  put_str(&p, "/task");
+/* "/proc/<pid>/task" (tid 0) or "/proc/<pid>/task/<tid>/<leaf>" into
+ * buf; 0 when it does not fit. */
+static int task_path(char *buf, size_t size, long pid, long tid, const char *leaf) {
+  struct shim_text t;
+  shim_text_init(&t, buf, size);
+  shim_text_str(&t, "/proc/");
+  shim_text_dec(&t, (unsigned long long)pid);
+  shim_text_str(&t, "/task");
   if (tid > 0) {
-    put_str(&p, "/");
-    put_num(&p, tid);
-    put_str(&p, "/");
-    put_str(&p, leaf);
+    shim_text_str(&t, "/");
+    shim_text_dec(&t, (unsigned long long)tid);
+    shim_text_str(&t, "/");
+    shim_text_str(&t, leaf);
   }
-  *p = '\0';
+  return !t.cut;
 }
-
-struct linux_dirent64 {
-  uint64_t d_ino;
-  int64_t d_off;
-  unsigned short d_reclen;
-  unsigned char d_type;
-  char d_name[];
-};
 
 /* The tasks of process `pid`, without `skip`. */
 static int list_tasks(long pid, long skip, long tids[kMaxTasks]) {
   char path[64];
-  task_path(path, pid, 0, "");
-  long fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) {
+  struct shim_numdir dir;
+  if (!task_path(path, sizeof path, pid, 0, "") || shim_numdir_open(&dir, path) != 0) {
     return 0;
   }
   int n = 0;
-  char buf[2048];
-  for (;;) {
-    long got = syscall(SYS_getdents64, (int)fd, buf, sizeof buf);
-    if (got <= 0) {
-      break;
-    }
-    for (long off = 0; off < got;) {
-      struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
-      off += d->d_reclen;
-      long tid = 0;
-      const char *c = d->d_name;
-      if (*c < '0' || *c > '9') {
-        continue;
-      }
-      for (; *c >= '0' && *c <= '9'; c++) {
-        tid = tid * 10 + (*c - '0');
-      }
-      if (*c == '\0' && tid != skip && n < kMaxTasks) {
-        tids[n++] = tid;
-      }
+  long tid;
+  while (shim_numdir_next(&dir, &tid, NULL)) {
+    if (tid != skip && n < kMaxTasks) {
+      tids[n++] = tid;
     }
   }
-  syscall(SYS_close, (int)fd);
+  shim_numdir_close(&dir);
   return n;
-}
-
-/* Read up to n-1 bytes of a small file; returns the length or -1. */
-static long read_small(const char *path, char *out, long n) {
-  long fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return -1;
-  }
-  long got = syscall(SYS_read, (int)fd, out, n - 1);
-  syscall(SYS_close, (int)fd);
-  if (got < 0) {
-    return -1;
-  }
-  out[got] = '\0';
-  return got;
 }
 
 /* schedstat: "<ns on cpu> <ns waiting in a run queue> <slices>". */
 static int runnable_ns(long pid, long tid, uint64_t *out) {
   char path[96];
   char text[96];
-  task_path(path, pid, tid, "schedstat");
-  if (read_small(path, text, sizeof text) <= 0) {
+  if (!task_path(path, sizeof path, pid, tid, "schedstat") ||
+      shim_read_small(path, text, sizeof text) <= 0) {
     return 0;
   }
   uint64_t v[2] = {0, 0};
@@ -237,8 +182,9 @@ SHIM_HIDDEN void shim_stall_point(long target, const char *call) {
   if (start != 0 && busiest_tid != 0 && 2 * busiest >= stalled) {
     char path[96];
     char comm[32];
-    task_path(path, pid, busiest_tid, "comm");
-    long len = read_small(path, comm, sizeof comm);
+    long len = task_path(path, sizeof path, pid, busiest_tid, "comm")
+                   ? shim_read_small(path, comm, sizeof comm)
+                   : -1;
     while (len > 0 && (comm[len - 1] == '\n' || comm[len - 1] == '\0')) {
       comm[--len] = '\0';
     }
