@@ -1,6 +1,7 @@
 // See hang_oracle.h for the theory of operation.
 #include "harness/hang_oracle.h"
 
+#include <fmt/format.h>
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -189,12 +190,6 @@ std::string syscall_name(long nr) {
   }
 }
 
-std::string hex(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 std::string who(int pid, int tid, const std::string& command) {
   std::string s = "pid " + std::to_string(pid);
   if (tid != pid) {
@@ -245,9 +240,9 @@ std::string describe_call(const HangOracle::TaskSample& t) {
     case HangOracle::WaitKind::kFutex: {
       std::uint64_t cmd = a[1] & kFutexCmdMask;
       if (cmd == kFutexLockPi || cmd == kFutexLockPi2) {
-        return "futex lock at " + hex(a[0]) + " (a priority-inheritance mutex)";
+        return "futex lock at " + fmt::format("{:#x}", a[0]) + " (a priority-inheritance mutex)";
       }
-      return "futex wait at " + hex(a[0]) + " (a mutex, condition variable, semaphore or join)";
+      return "futex wait at " + fmt::format("{:#x}", a[0]) + " (a mutex, condition variable, semaphore or join)";
     }
     case HangOracle::WaitKind::kSemaphore:
       return name + "(semid " + std::to_string(static_cast<int>(a[0])) +

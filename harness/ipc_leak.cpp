@@ -1,5 +1,6 @@
 #include "harness/ipc_leak.h"
 
+#include <fmt/format.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <mqueue.h>
@@ -37,12 +38,6 @@ bool safe_posix_name(const std::string& name) {
   std::string rest = name.substr(1);
   return rest.find('/') == std::string::npos && rest != "." && rest != ".." &&
          rest.find('\0') == std::string::npos;
-}
-
-std::string hex(std::uint64_t v) {
-  std::ostringstream s;
-  s << "0x" << std::hex << v;
-  return s.str();
 }
 
 struct FileId {
@@ -268,7 +263,7 @@ std::vector<IpcLeak> sweep_ipc_leaks(const std::vector<IpcEvent>& events,
           (run.started != 0 && (ctime + 1 < run.started || ctime > run.ended + 1))) {
         continue;
       }
-      leak.name = "id " + std::to_string(id) + " (key " + hex(key) + ")";
+      leak.name = "id " + std::to_string(id) + " (key " + fmt::format("{:#x}", key) + ")";
       int rc = e.kind == "sysv-shm"   ? ::shmctl(static_cast<int>(id), IPC_RMID, nullptr)
                : e.kind == "sysv-sem" ? ::semctl(static_cast<int>(id), 0, IPC_RMID)
                                       : ::msgctl(static_cast<int>(id), IPC_RMID, nullptr);
@@ -293,7 +288,7 @@ std::vector<IpcLeak> sweep_ipc_leaks(const std::vector<IpcEvent>& events,
     }
     IpcLeak leak;
     leak.kind = "sysv-shm";
-    leak.name = "id " + std::to_string(id) + " (key " + hex(o.key) + ")";
+    leak.name = "id " + std::to_string(id) + " (key " + fmt::format("{:#x}", o.key) + ")";
     leak.pid = o.cpid;
     leak.from_backstop = true;
     note_removal(leak, ::shmctl(static_cast<int>(id), IPC_RMID, nullptr));
@@ -309,7 +304,7 @@ std::vector<IpcLeak> sweep_ipc_leaks(const std::vector<IpcEvent>& events,
     }
     IpcLeak leak;
     leak.kind = "sysv-msg";
-    leak.name = "id " + std::to_string(id) + " (key " + hex(o.key) + ")";
+    leak.name = "id " + std::to_string(id) + " (key " + fmt::format("{:#x}", o.key) + ")";
     leak.pid = o.lspid != 0 ? o.lspid : o.lrpid;
     leak.from_backstop = true;
     note_removal(leak, ::msgctl(static_cast<int>(id), IPC_RMID, nullptr));

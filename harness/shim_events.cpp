@@ -1,5 +1,6 @@
 #include "harness/shim_events.h"
 
+#include <fmt/format.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -176,12 +177,6 @@ const std::string* field(const ShimRecord& r, const char* key) {
 bool plausible_prog(const std::string& prog) {
   return !prog.empty() && prog.size() < 64 && prog.find('/') == std::string::npos &&
          prog != "." && prog != "..";
-}
-
-std::string hex(std::uint64_t v) {
-  std::ostringstream s;
-  s << "0x" << std::hex << v;
-  return s.str();
 }
 
 Finding make_finding(const ObservationContext& c, FindingKind kind, const std::string& prog,
@@ -417,7 +412,7 @@ Symbolizer addr2line_symbolizer(const Sandbox& sandbox) {
       return std::nullopt;
     }
     RunRequest req;
-    req.argv = {tool, "-f", "-e", exe.string(), hex(offset)};
+    req.argv = {tool, "-f", "-e", exe.string(), fmt::format("{:#x}", offset)};
     req.cwd = exe.parent_path();
     req.env = default_environment(exe.parent_path());
     req.limits.wall = std::chrono::seconds(10);
@@ -490,9 +485,9 @@ std::vector<Finding> observation_findings(const ShimEvents& events,
       if (exe && c.symbolize) {
         name = c.symbolize(*exe, *k.off);
       }
-      handler = name ? "its handler " + *name : "its handler (at " + hex(*k.off) + " in ./" +
+      handler = name ? "its handler " + *name : "its handler (at " + fmt::format("{:#x}", *k.off) + " in ./" +
                                                     k.prog + ")";
-      where = "; `addr2line -f -e " + k.prog + " " + hex(*k.off) + "` names it";
+      where = "; `addr2line -f -e " + k.prog + " " + fmt::format("{:#x}", *k.off) + "` names it";
     }
     std::string funcs;
     for (const std::string& f : calls[k]) {
@@ -570,7 +565,7 @@ std::vector<Finding> observation_findings(const ShimEvents& events,
         evidence += "\n...";
         break;
       }
-      evidence += (evidence.empty() ? "" : "\n") + noun + " at " + hex(e->addr) + " in " +
+      evidence += (evidence.empty() ? "" : "\n") + noun + " at " + fmt::format("{:#x}", e->addr) + " in " +
                   (e->map == "anonymous" ? std::string("an anonymous MAP_SHARED mapping")
                                          : e->map) +
                   ", initialised without PTHREAD_PROCESS_SHARED (pid " + std::to_string(e->pid) +

@@ -1,5 +1,7 @@
 #include "harness/checkers/checker.h"
 
+#include "harness/run_judge.h"
+
 #include "harness/checkers/fd_list.h"
 #include "harness/checkers/pingpong.h"
 #include "harness/checkers/reaper.h"
@@ -46,6 +48,28 @@ const Checker* find_checker(std::string_view name) {
     }
   }
   return nullptr;
+}
+
+std::optional<std::uint64_t> parse_count(std::string_view s, std::uint64_t max) {
+  if (s.empty() || s.size() > 19) {
+    return std::nullopt;
+  }
+  std::uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+    v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  if (v > max) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::string quoted(std::string_view s, std::size_t max) {
+  std::string text = printable_excerpt(std::string(s.substr(0, max)), 4 * max);
+  return "\"" + text + (s.size() > max ? "..." : "") + "\"";
 }
 
 }  // namespace ipcgrade

@@ -6,6 +6,8 @@
 // anything the student's program could have written elsewhere.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +34,14 @@ struct Checker {
   std::string_view summary;  // one line for `ipcgrade labs` and the docs
   CheckVerdict (*check)(const CheckInput& input);
 };
+
+// Helpers the checkers share.
+// A whole decimal number with nothing around it (no sign, no spaces), at
+// most `max`; nullopt otherwise.
+std::optional<std::uint64_t> parse_count(std::string_view s, std::uint64_t max);
+// `s` as a student would recognise it in a message: quoted, control bytes
+// escaped, cut after `max` characters with "...".
+std::string quoted(std::string_view s, std::size_t max);
 
 // The registered checker called `name`, or nullptr.
 const Checker* find_checker(std::string_view name);

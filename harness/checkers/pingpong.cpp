@@ -6,30 +6,13 @@
 #include <vector>
 
 #include "harness/run_judge.h"
+#include "sandbox/wait_status.h"
 
 namespace ipcgrade {
 namespace {
 
 // Counts larger than this are not numbers the lab could mean.
 constexpr std::uint64_t kMaxNumber = 1000000000000ULL;
-
-// A whole decimal number with nothing around it (no sign, no spaces).
-std::optional<std::uint64_t> parse_whole(std::string_view s) {
-  if (s.empty() || s.size() > 13) {
-    return std::nullopt;
-  }
-  std::uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') {
-      return std::nullopt;
-    }
-    v = v * 10 + static_cast<std::uint64_t>(c - '0');
-  }
-  if (v > kMaxNumber) {
-    return std::nullopt;
-  }
-  return v;
-}
 
 // The output's lines, without their newlines. A missing newline after the
 // last line is accepted: the line is still there.
@@ -45,26 +28,6 @@ std::vector<std::string_view> split_lines(std::string_view out) {
     out.remove_prefix(nl + 1);
   }
   return lines;
-}
-
-const char* signal_name(std::uint64_t sig) {
-  switch (sig) {
-    case 1: return "SIGHUP";
-    case 2: return "SIGINT";
-    case 3: return "SIGQUIT";
-    case 6: return "SIGABRT";
-    case 7: return "SIGBUS";
-    case 8: return "SIGFPE";
-    case 9: return "SIGKILL";
-    case 10: return "SIGUSR1";
-    case 11: return "SIGSEGV";
-    case 12: return "SIGUSR2";
-    case 13: return "SIGPIPE";
-    case 14: return "SIGALRM";
-    case 15: return "SIGTERM";
-    case 17: return "SIGCHLD";
-    default: return nullptr;
-  }
 }
 
 // What `child exited S` says, for S != 0.
@@ -90,9 +53,8 @@ std::string explain_child_status(std::uint64_t s) {
            "receive: check which pid each kill() targets.";
   }
   if (s > 128 && s < 128 + 65) {
-    const char* name = signal_name(s - 128);
     return text + std::to_string(s) + " = 128 + " + std::to_string(s - 128) +
-           ", the child was killed by " + (name != nullptr ? name : "a signal") +
+           ", the child was killed by " + signal_name(static_cast<int>(s - 128)) +
            " (the shell's convention: 128+S for a child killed by signal S).";
   }
   return text + "the child must exit 0 after printing its line when SIGTERM arrives (decode the "
@@ -105,7 +67,7 @@ CheckVerdict check_pingpong(const CheckInput& input) {
   CheckVerdict v;
   std::optional<std::uint64_t> n;
   if (input.args.size() == 1) {
-    n = parse_whole(input.args[0]);
+    n = parse_count(input.args[0], kMaxNumber);
   }
   if (!n) {
     v.ok = false;
@@ -141,7 +103,7 @@ CheckVerdict check_pingpong(const CheckInput& input) {
     for (Form f : {Form{"child: ", &child}, Form{"parent: ", &parent},
                    Form{"child exited ", &exited}}) {
       if (line.substr(0, f.prefix.size()) == f.prefix) {
-        std::optional<std::uint64_t> value = parse_whole(line.substr(f.prefix.size()));
+        std::optional<std::uint64_t> value = parse_count(line.substr(f.prefix.size()), kMaxNumber);
         if (value) {
           if (f.seen->lines++ == 0) {
             f.seen->first_index = i;

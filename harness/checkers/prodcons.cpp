@@ -69,32 +69,8 @@ int split_fields(std::string_view line, std::string_view fields[3]) {
   return n;
 }
 
-// A line as a student would recognise it: quoted, control bytes escaped,
-// cut after 60 characters.
-std::string quoted(std::string_view line) {
-  std::string out = "\"";
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    if (i == 60) {
-      out += "...";
-      break;
-    }
-    unsigned char ch = static_cast<unsigned char>(line[i]);
-    if (ch == '\\' || ch == '"') {
-      out += '\\';
-      out += static_cast<char>(ch);
-    } else if (ch < 0x20 || ch >= 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", ch);
-      out += buf;
-    } else {
-      out += static_cast<char>(ch);
-    }
-  }
-  return out + "\"";
-}
-
 std::string line_ref(std::size_t number, std::string_view text) {
-  return "line " + std::to_string(number) + ": " + quoted(text);
+  return "line " + std::to_string(number) + ": " + quoted(text, 60);
 }
 
 std::string item_line_text(long long consumer, long long item) {

@@ -8,20 +8,8 @@
 namespace ipcgrade {
 namespace {
 
-// A whole decimal number with nothing around it (no sign, no spaces).
-std::optional<std::uint64_t> parse_whole(std::string_view s) {
-  if (s.empty() || s.size() > 13) {
-    return std::nullopt;
-  }
-  std::uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') {
-      return std::nullopt;
-    }
-    v = v * 10 + static_cast<std::uint64_t>(c - '0');
-  }
-  return v;
-}
+// The largest number the checker reads (13 digits).
+constexpr std::uint64_t kMaxNumber = 9999999999999ULL;
 
 // "reaped C sum S" → (C, S), or nullopt for any other line.
 std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_result(std::string_view line) {
@@ -35,8 +23,8 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_result(std::string_
   if (at == std::string_view::npos) {
     return std::nullopt;
   }
-  std::optional<std::uint64_t> count = parse_whole(line.substr(0, at));
-  std::optional<std::uint64_t> sum = parse_whole(line.substr(at + kSum.size()));
+  std::optional<std::uint64_t> count = parse_count(line.substr(0, at), kMaxNumber);
+  std::optional<std::uint64_t> sum = parse_count(line.substr(at + kSum.size()), kMaxNumber);
   if (!count || !sum) {
     return std::nullopt;
   }
@@ -56,7 +44,7 @@ CheckVerdict check_reaper(const CheckInput& input) {
   CheckVerdict v;
   std::optional<std::uint64_t> k;
   if (input.args.size() == 1) {
-    k = parse_whole(input.args[0]);
+    k = parse_count(input.args[0], kMaxNumber);
   }
   if (!k) {
     v.ok = false;

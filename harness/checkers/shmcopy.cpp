@@ -23,17 +23,9 @@ std::string bytes(std::size_t n) { return std::to_string(n) + (n == 1 ? " byte" 
 
 // CHUNK from the test's args when it is a plain number, else the default.
 std::size_t chunk_of(const std::vector<std::string>& args) {
-  if (args.size() != 1 || args[0].empty() || args[0].size() > 9) {
-    return kDefaultChunk;
-  }
-  std::size_t v = 0;
-  for (char c : args[0]) {
-    if (c < '0' || c > '9') {
-      return kDefaultChunk;
-    }
-    v = v * 10 + static_cast<std::size_t>(c - '0');
-  }
-  return v == 0 ? kDefaultChunk : v;
+  std::optional<std::uint64_t> v =
+      args.size() == 1 ? parse_count(args[0], 999999999) : std::nullopt;
+  return v && *v > 0 ? static_cast<std::size_t>(*v) : kDefaultChunk;
 }
 
 std::string excerpt(std::string_view s, std::size_t from, std::size_t n) {

@@ -15,20 +15,10 @@ constexpr std::uint64_t kMaxValue = 1000000000000000000ULL;  // 10^18
 
 // A canonical decimal: digits only, no sign, no leading zero (except "0").
 std::optional<std::uint64_t> parse_decimal(std::string_view s) {
-  if (s.empty() || s.size() > 19 || (s.size() > 1 && s[0] == '0')) {
+  if (s.size() > 1 && s[0] == '0') {
     return std::nullopt;
   }
-  std::uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') {
-      return std::nullopt;
-    }
-    v = v * 10 + static_cast<std::uint64_t>(c - '0');
-  }
-  if (v > kMaxValue) {
-    return std::nullopt;
-  }
-  return v;
+  return parse_count(s, kMaxValue);
 }
 
 // The value of a `counter V` line (without its newline), if it is one.
@@ -38,10 +28,6 @@ std::optional<std::uint64_t> counter_value(std::string_view line) {
     return std::nullopt;
   }
   return parse_decimal(line.substr(kPrefix.size()));
-}
-
-std::string quoted(std::string_view s) {
-  return "\"" + printable_excerpt(std::string(s.substr(0, 400)), 200) + "\"";
 }
 
 CheckVerdict fail(FindingKind kind, std::string message, std::string evidence) {
@@ -110,7 +96,7 @@ CheckVerdict check_shmcount(const CheckInput& input) {
     } else {
       message += " Diagnostics and debugging output go to stderr, not stdout.";
     }
-    return fail(FindingKind::kWrongOutput, message, "stdout was: " + quoted(out));
+    return fail(FindingKind::kWrongOutput, message, "stdout was: " + quoted(out, 200));
   }
 
   std::optional<std::uint64_t> value = counter_value(line);
@@ -118,7 +104,7 @@ CheckVerdict check_shmcount(const CheckInput& input) {
     return fail(FindingKind::kWrongOutput,
                 "stdout must be the line `" + want +
                     "`: the word `counter`, one space, and the value in decimal.",
-                "stdout was: " + quoted(out));
+                "stdout was: " + quoted(out, 200));
   }
   const std::string got = "printed `counter " + std::to_string(*value) + "`, expected `" + want +
                           "` (K = " + std::to_string(*workers) +
