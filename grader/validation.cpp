@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <map>
 #include <sstream>
@@ -15,11 +16,6 @@ namespace ipcgrade {
 namespace fs = std::filesystem;
 
 namespace {
-
-bool has_kind(const std::vector<KindFound>& found, FindingKind kind) {
-  return std::any_of(found.begin(), found.end(),
-                     [&](const KindFound& k) { return k.kind == kind; });
-}
 
 const KindFound* find_kind(const std::vector<KindFound>& found, FindingKind kind) {
   for (const KindFound& k : found) {
@@ -156,15 +152,15 @@ std::string got_text(const VariantResult& v) {
   return join(parts, "; ");
 }
 
+// The table's verdict: to_string's word, in capitals where the lab author
+// must act (PENDING, MISS, ERROR).
 std::string verdict_label(VariantVerdict v) {
-  switch (v) {
-    case VariantVerdict::kCaught: return "caught";
-    case VariantVerdict::kInterim: return "interim";
-    case VariantVerdict::kPending: return "PENDING";
-    case VariantVerdict::kMiss: return "MISS";
-    case VariantVerdict::kError: return "ERROR";
+  std::string word(to_string(v));
+  if (v != VariantVerdict::kCaught && v != VariantVerdict::kInterim) {
+    std::transform(word.begin(), word.end(), word.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   }
-  return "?";
+  return word;
 }
 
 nlohmann::json text(const std::string& s) { return valid_utf8(s); }
@@ -263,14 +259,14 @@ VariantResult judge_variant(const VariantSpec& spec, const Report& report) {
   }
   const bool lost = report.score < report.max_score;
   const bool pending = !spec.pending.empty();
-  if (lost && has_kind(v.found, spec.finding)) {
+  if (lost && find_kind(v.found, spec.finding) != nullptr) {
     v.verdict = VariantVerdict::kCaught;
     v.matched = spec.finding;
     if (pending) {
       v.notes.push_back("caught with its declared kind: pending can be cleared");
     }
   } else if (pending) {
-    if (lost && spec.interim_finding && has_kind(v.found, *spec.interim_finding)) {
+    if (lost && spec.interim_finding && find_kind(v.found, *spec.interim_finding) != nullptr) {
       v.verdict = VariantVerdict::kInterim;
       v.matched = spec.interim_finding;
     } else {

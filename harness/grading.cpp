@@ -19,11 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string repro_command(const TestSpec& t, const fs::path& submission,
-                          const GradeOptions& options, std::uint64_t seed) {
-  return finding_repro_command(options.lab_argument, submission, t, options.shim_path, seed);
-}
-
 Result<std::string> read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   if (!in) {
@@ -157,7 +152,8 @@ TestOutcome run_test(const Sandbox& sandbox, const TestSpec& t, const fs::path& 
                   *run,
                   needs_expected(*streams[0]) ? &expected[0] : nullptr,
                   needs_expected(*streams[1]) ? &expected[1] : nullptr,
-                  repro_command(t, submission, options, seed)};
+                  finding_repro_command(options.lab_argument, submission, t,
+                                        options.shim_path, seed)};
     std::vector<Finding> findings = judge_run(ji);
     Result<RunObserver::Outcome> seen =
         observer->finish(*run, ObservationContext{t.name, t.program, ji.repro, build_dir, symbolize});

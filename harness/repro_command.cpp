@@ -27,20 +27,25 @@ std::string grader_repro_command(const std::string& lab, const fs::path& submiss
 
 std::string shell_repro_command(const TestSpec& test, const fs::path& submission,
                                 const fs::path& shim, std::uint64_t seed) {
-  std::string cmd = "cd " + shell_quote(submission.string()) + " && make -s && " +
-                    stdin_shell_command(test.stdin_spec) + " | ";
+  std::string env;
   if (test.faults.any()) {
     // The fault library injects EINTR and perturbation only into programs
     // under IPCGRADE_STUDENT_DIR (never into cat or sort): the folder we cd'd
     // to, symlinks resolved as /proc/self/exe has them.
-    cmd += "LD_PRELOAD=" + shell_quote(shim.string()) + " IPCGRADE_STUDENT_DIR=\"$(pwd -P)\"" +
-           " IPCGRADE_FAULTS=" + fault_plan_text(test.faults, seed) + " ";
+    env = "LD_PRELOAD=" + shell_quote(shim.string()) + " IPCGRADE_STUDENT_DIR=\"$(pwd -P)\"" +
+          " IPCGRADE_FAULTS=" + fault_plan_text(test.faults, seed);
   }
-  cmd += "./" + test.program;
+  return "cd " + shell_quote(submission.string()) + " && make -s && " +
+         program_pipeline(test, env) + "; echo \"exit status $?\"";
+}
+
+std::string program_pipeline(const TestSpec& test, const std::string& env) {
+  std::string cmd = stdin_shell_command(test.stdin_spec) + " | " + env + (env.empty() ? "" : " ") +
+                    "./" + test.program;
   for (const std::string& a : test.args) {
     cmd += " " + shell_quote(a);
   }
-  return cmd + "; echo \"exit status $?\"";
+  return cmd;
 }
 
 std::string finding_repro_command(const std::string& lab, const fs::path& submission,

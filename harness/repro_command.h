@@ -34,6 +34,10 @@ std::string fault_plan_text(const FaultPlan& plan, std::uint64_t seed);
 std::string grader_repro_command(const std::string& lab, const std::filesystem::path& submission,
                                  const TestSpec& test, std::uint64_t seed);
 
+// "INPUT | ENV ./prog 'arg'...": the test's input piped into its program,
+// with `env` (assignments, or empty) in front of it.
+std::string program_pipeline(const TestSpec& test, const std::string& env);
+
 // The shell pipeline, from where the grader was run.
 std::string shell_repro_command(const TestSpec& test, const std::filesystem::path& submission,
                                 const std::filesystem::path& shim, std::uint64_t seed);

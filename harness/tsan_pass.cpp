@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "harness/builder.h"
+#include "harness/repro_command.h"
 #include "harness/runner.h"
 #include "harness/stdin_source.h"
 #include "harness/tsan_report.h"
@@ -25,10 +26,6 @@ constexpr const char* kTsanCc = "gcc -fsanitize=thread -g -O1";
 constexpr const char* kTsanCxx = "g++ -fsanitize=thread -g -O1";
 constexpr std::uintmax_t kMaxLogBytes = 4u << 20;        // per log file
 constexpr std::uintmax_t kMaxExecutableBytes = 256u << 20;
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 bool is_make(const std::vector<std::string>& command) {
   if (command.empty()) {
@@ -72,14 +69,10 @@ std::string read_logs(const fs::path& dir) {
 }
 
 std::string tsan_repro(const TestSpec& t, const fs::path& submission) {
-  std::string cmd = "cd " + shell_quote(submission.string()) + " && make -s -B CC=" +
-                    shell_quote(kTsanCc) + " CXX=" + shell_quote(kTsanCxx) + " && " +
-                    stdin_shell_command(t.stdin_spec) +
-                    " | TSAN_OPTIONS='halt_on_error=0 second_deadlock_stack=1' ./" + t.program;
-  for (const std::string& a : t.args) {
-    cmd += " " + shell_quote(a);
-  }
-  return cmd + "; make -s -B  # the last step rebuilds without ThreadSanitizer";
+  return "cd " + shell_quote(submission.string()) + " && make -s -B CC=" + shell_quote(kTsanCc) +
+         " CXX=" + shell_quote(kTsanCxx) + " && " +
+         program_pipeline(t, "TSAN_OPTIONS='halt_on_error=0 second_deadlock_stack=1'") +
+         "; make -s -B  # the last step rebuilds without ThreadSanitizer";
 }
 
 Limits tsan_limits(const TsanTestPlan& plan) {
@@ -130,7 +123,6 @@ bool is_tsan_instrumented(const fs::path& executable) {
 Result<TsanPassOutcome> run_tsan_pass(const Sandbox& sandbox, const LabSpec& lab,
                                       const fs::path& submission, const fs::path& work_dir,
                                       const std::vector<TsanTestPlan>& plan) {
-  const auto started = std::chrono::steady_clock::now();
   TsanPassOutcome outcome;
   if (plan.empty()) {
     return outcome;
@@ -139,7 +131,6 @@ Result<TsanPassOutcome> run_tsan_pass(const Sandbox& sandbox, const LabSpec& lab
     outcome.advice.push_back(build_advice("the lab builds with `" + lab.build.command[0] +
                                           "`, not make, so the grader cannot pass it the "
                                           "-fsanitize=thread flags."));
-    outcome.seconds = seconds_since(started);
     return outcome;
   }
   LabSpec instrumented = lab;
@@ -151,7 +142,6 @@ Result<TsanPassOutcome> run_tsan_pass(const Sandbox& sandbox, const LabSpec& lab
   if (!build.ok()) {
     return build.status().WithContext("building with ThreadSanitizer");
   }
-  outcome.build_seconds = build->seconds;
   if (!build->ok) {
     std::string first = first_build_errors(build->output, 3);
     while (!first.empty() && first.back() == '\n') {
@@ -160,7 +150,6 @@ Result<TsanPassOutcome> run_tsan_pass(const Sandbox& sandbox, const LabSpec& lab
     outcome.advice.push_back(build_advice(
         "the build with CC='" + std::string(kTsanCc) + "' failed (" +
         (first.empty() ? std::string("no output") : first) + ")."));
-    outcome.seconds = seconds_since(started);
     return outcome;
   }
   std::vector<std::string> plain;  // programs built without TSan
@@ -180,7 +169,6 @@ Result<TsanPassOutcome> run_tsan_pass(const Sandbox& sandbox, const LabSpec& lab
         "rules, and `CC = gcc` rather than `override CC`, so that tools can change the "
         "compiler."));
   }
-  outcome.built = true;
 
   int run = 0;
   for (const TsanTestPlan& item : plan) {
@@ -234,8 +222,6 @@ Result<TsanPassOutcome> run_tsan_pass(const Sandbox& sandbox, const LabSpec& lab
     TsanTestResult tr;
     tr.test = &t;
     tr.findings = std::move(verdicts.findings);
-    tr.reports = static_cast<int>(reports.size());
-    tr.wall_seconds = result->wall_seconds;
     for (Advice& a : verdicts.advice) {
       outcome.advice.push_back(std::move(a));
     }
@@ -251,7 +237,6 @@ Result<TsanPassOutcome> run_tsan_pass(const Sandbox& sandbox, const LabSpec& lab
     }
     outcome.tests.push_back(std::move(tr));
   }
-  outcome.seconds = seconds_since(started);
   return outcome;
 }
 

@@ -54,17 +54,12 @@ struct TsanTestPlan {
 
 struct TsanTestResult {
   const TestSpec* test = nullptr;
-  std::vector<Finding> findings;  // race, deadlock
-  int reports = 0;                // TSan reports of any kind in the run
-  double wall_seconds = 0;
+  std::vector<Finding> findings;  // race
 };
 
 struct TsanPassOutcome {
-  bool built = false;                  // the instrumented build worked
-  std::vector<TsanTestResult> tests;   // in plan order, the tests that ran
-  std::vector<Advice> advice;          // build not possible, other report kinds
-  double build_seconds = 0;
-  double seconds = 0;                  // the whole pass, build included
+  std::vector<TsanTestResult> tests;  // in plan order, the tests that ran
+  std::vector<Advice> advice;         // build not possible, other report kinds
 };
 
 // The make arguments that instrument a build ("CC=gcc -fsanitize=thread ...").
