@@ -47,7 +47,6 @@
 #include "shim_sys.h"
 
 #define SHIM_EXPORT __attribute__((visibility("default")))
-#define SHIM_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 static int g_observe;
 static int g_attempts; /* atomic: exec attempts of this process */
@@ -58,15 +57,6 @@ static int (*real_execvp)(const char *, char *const[]);
 static int (*real_execvpe)(const char *, char *const[], char *const[]);
 static int (*real_fexecve)(int, char *const[], char *const[]);
 
-static void *real_fn(void **slot, const char *symbol) {
-  void *p = *slot;
-  if (SHIM_UNLIKELY(p == NULL)) {
-    p = dlsym(RTLD_NEXT, symbol);
-    *slot = p;
-  }
-  return p;
-}
-#define REAL(ptr, symbol) ((__typeof__(ptr))real_fn((void **)&(ptr), symbol))
 
 /* At most this many descriptors are reported per exec. */
 enum { kMaxReported = 64 };
@@ -130,21 +120,21 @@ static void exec_failed(int attempt) {
 SHIM_EXPORT int execve(const char *path, char *const argv[],
                        char *const envp[]) {
   int attempt = report_leaks(path);
-  int rc = REAL(real_execve, "execve")(path, argv, envp);
+  int rc = SHIM_REAL(real_execve, "execve")(path, argv, envp);
   exec_failed(attempt);
   return rc;
 }
 
 SHIM_EXPORT int execv(const char *path, char *const argv[]) {
   int attempt = report_leaks(path);
-  int rc = REAL(real_execv, "execv")(path, argv);
+  int rc = SHIM_REAL(real_execv, "execv")(path, argv);
   exec_failed(attempt);
   return rc;
 }
 
 SHIM_EXPORT int execvp(const char *file, char *const argv[]) {
   int attempt = report_leaks(file);
-  int rc = REAL(real_execvp, "execvp")(file, argv);
+  int rc = SHIM_REAL(real_execvp, "execvp")(file, argv);
   exec_failed(attempt);
   return rc;
 }
@@ -152,7 +142,7 @@ SHIM_EXPORT int execvp(const char *file, char *const argv[]) {
 SHIM_EXPORT int execvpe(const char *file, char *const argv[],
                         char *const envp[]) {
   int attempt = report_leaks(file);
-  int rc = REAL(real_execvpe, "execvpe")(file, argv, envp);
+  int rc = SHIM_REAL(real_execvpe, "execvpe")(file, argv, envp);
   exec_failed(attempt);
   return rc;
 }
@@ -164,7 +154,7 @@ SHIM_EXPORT int fexecve(int fd, char *const argv[], char *const envp[]) {
   shim_text_str(&t, "fd:");
   shim_text_dec(&t, fd < 0 ? 0u : (unsigned)fd);
   int attempt = report_leaks(name);
-  int rc = REAL(real_fexecve, "fexecve")(fd, argv, envp);
+  int rc = SHIM_REAL(real_fexecve, "fexecve")(fd, argv, envp);
   exec_failed(attempt);
   return rc;
 }
@@ -210,7 +200,7 @@ SHIM_EXPORT int execl(const char *path, const char *arg0, ...) {
   COLLECT_ARGS(argv, arg0, ap);
   va_end(ap);
   int attempt = report_leaks(path);
-  int rc = REAL(real_execv, "execv")(path, argv);
+  int rc = SHIM_REAL(real_execv, "execv")(path, argv);
   exec_failed(attempt);
   return rc;
 }
@@ -225,7 +215,7 @@ SHIM_EXPORT int execlp(const char *file, const char *arg0, ...) {
   COLLECT_ARGS(argv, arg0, ap);
   va_end(ap);
   int attempt = report_leaks(file);
-  int rc = REAL(real_execvp, "execvp")(file, argv);
+  int rc = SHIM_REAL(real_execvp, "execvp")(file, argv);
   exec_failed(attempt);
   return rc;
 }
@@ -241,7 +231,7 @@ SHIM_EXPORT int execle(const char *path, const char *arg0, ...) {
   char *const *envp = va_arg(ap, char *const *); /* after the NULL */
   va_end(ap);
   int attempt = report_leaks(path);
-  int rc = REAL(real_execve, "execve")(path, argv, envp);
+  int rc = SHIM_REAL(real_execve, "execve")(path, argv, envp);
   exec_failed(attempt);
   return rc;
 }
@@ -249,11 +239,11 @@ SHIM_EXPORT int execle(const char *path, const char *arg0, ...) {
 __attribute__((constructor)) static void observe_exec_init(void) {
   int saved_errno = errno;
   shim_log_init();
-  REAL(real_execve, "execve");
-  REAL(real_execv, "execv");
-  REAL(real_execvp, "execvp");
-  REAL(real_execvpe, "execvpe");
-  REAL(real_fexecve, "fexecve");
+  SHIM_REAL(real_execve, "execve");
+  SHIM_REAL(real_execv, "execv");
+  SHIM_REAL(real_execvp, "execvp");
+  SHIM_REAL(real_execvpe, "execvpe");
+  SHIM_REAL(real_fexecve, "fexecve");
   g_observe = shim_student_program() && shim_log_on();
   errno = saved_errno;
 }

@@ -54,7 +54,6 @@
 #include "shim_sys.h"
 
 #define SHIM_EXPORT __attribute__((visibility("default")))
-#define SHIM_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 static int g_observe;
 
@@ -78,15 +77,6 @@ static int (*real_shmctl)(int, int, struct shmid_ds *);
 static int (*real_semctl)(int, int, int, ...);
 static int (*real_msgctl)(int, int, struct msqid_ds *);
 
-static void *real_fn(void **slot, const char *symbol) {
-  void *p = *slot;
-  if (SHIM_UNLIKELY(p == NULL)) {
-    p = dlsym(RTLD_NEXT, symbol);
-    *slot = p;
-  }
-  return p;
-}
-#define REAL(ptr, symbol) ((__typeof__(ptr))real_fn((void **)&(ptr), symbol))
 
 /* ---- Helpers (raw syscalls, errno kept) -------------------------------- */
 
@@ -223,7 +213,7 @@ SHIM_EXPORT int shm_open(const char *name, int oflag, mode_t mode) {
     join(path, "/dev/shm/", "", name);
     existed = inode_of(AT_FDCWD, path) != 0;
   }
-  int fd = REAL(real_shm_open, "shm_open")(name, oflag, mode);
+  int fd = SHIM_REAL(real_shm_open, "shm_open")(name, oflag, mode);
   if (watch && fd >= 0 && !existed) {
     record_named("ipc-create", "shm", name, inode_of_fd(fd));
   }
@@ -231,7 +221,7 @@ SHIM_EXPORT int shm_open(const char *name, int oflag, mode_t mode) {
 }
 
 SHIM_EXPORT int shm_unlink(const char *name) {
-  int rc = REAL(real_shm_unlink, "shm_unlink")(name);
+  int rc = SHIM_REAL(real_shm_unlink, "shm_unlink")(name);
   if (g_observe && rc == 0) {
     record_named("ipc-remove", "shm", name, 0);
   }
@@ -255,7 +245,7 @@ SHIM_EXPORT sem_t *sem_open(const char *name, int oflag, ...) {
     join(path, "/dev/shm/", "sem.", name);
     existed = !(oflag & O_EXCL) && inode_of(AT_FDCWD, path) != 0;
   }
-  sem_t *s = REAL(real_sem_open, "sem_open")(name, oflag, mode, value);
+  sem_t *s = SHIM_REAL(real_sem_open, "sem_open")(name, oflag, mode, value);
   if (watch && s != SEM_FAILED && !existed) {
     record_named("ipc-create", "sem", name, inode_of(AT_FDCWD, path));
   }
@@ -263,7 +253,7 @@ SHIM_EXPORT sem_t *sem_open(const char *name, int oflag, ...) {
 }
 
 SHIM_EXPORT int sem_unlink(const char *name) {
-  int rc = REAL(real_sem_unlink, "sem_unlink")(name);
+  int rc = SHIM_REAL(real_sem_unlink, "sem_unlink")(name);
   if (g_observe && rc == 0) {
     record_named("ipc-remove", "sem", name, 0);
   }
@@ -294,7 +284,7 @@ SHIM_EXPORT mqd_t mq_open(const char *name, int oflag, ...) {
     }
     errno = saved;
   }
-  mqd_t q = REAL(real_mq_open, "mq_open")(name, oflag, mode, attr);
+  mqd_t q = SHIM_REAL(real_mq_open, "mq_open")(name, oflag, mode, attr);
   if (watch && q != (mqd_t)-1 && !existed) {
     record_named("ipc-create", "mq", name, inode_of_fd((int)q));
   }
@@ -302,7 +292,7 @@ SHIM_EXPORT mqd_t mq_open(const char *name, int oflag, ...) {
 }
 
 SHIM_EXPORT int mq_unlink(const char *name) {
-  int rc = REAL(real_mq_unlink, "mq_unlink")(name);
+  int rc = SHIM_REAL(real_mq_unlink, "mq_unlink")(name);
   if (g_observe && rc == 0) {
     record_named("ipc-remove", "mq", name, 0);
   }
@@ -318,7 +308,7 @@ static void fifo_made(int dirfd, const char *path) {
 }
 
 SHIM_EXPORT int mkfifo(const char *path, mode_t mode) {
-  int rc = REAL(real_mkfifo, "mkfifo")(path, mode);
+  int rc = SHIM_REAL(real_mkfifo, "mkfifo")(path, mode);
   if (g_observe && rc == 0) {
     fifo_made(AT_FDCWD, path);
   }
@@ -326,7 +316,7 @@ SHIM_EXPORT int mkfifo(const char *path, mode_t mode) {
 }
 
 SHIM_EXPORT int mkfifoat(int dirfd, const char *path, mode_t mode) {
-  int rc = REAL(real_mkfifoat, "mkfifoat")(dirfd, path, mode);
+  int rc = SHIM_REAL(real_mkfifoat, "mkfifoat")(dirfd, path, mode);
   if (g_observe && rc == 0) {
     fifo_made(dirfd, path);
   }
@@ -334,7 +324,7 @@ SHIM_EXPORT int mkfifoat(int dirfd, const char *path, mode_t mode) {
 }
 
 SHIM_EXPORT int mknod(const char *path, mode_t mode, dev_t dev) {
-  int rc = REAL(real_mknod, "mknod")(path, mode, dev);
+  int rc = SHIM_REAL(real_mknod, "mknod")(path, mode, dev);
   if (g_observe && rc == 0 && S_ISFIFO(mode)) {
     fifo_made(AT_FDCWD, path);
   }
@@ -342,7 +332,7 @@ SHIM_EXPORT int mknod(const char *path, mode_t mode, dev_t dev) {
 }
 
 SHIM_EXPORT int mknodat(int dirfd, const char *path, mode_t mode, dev_t dev) {
-  int rc = REAL(real_mknodat, "mknodat")(dirfd, path, mode, dev);
+  int rc = SHIM_REAL(real_mknodat, "mknodat")(dirfd, path, mode, dev);
   if (g_observe && rc == 0 && S_ISFIFO(mode)) {
     fifo_made(dirfd, path);
   }
@@ -357,7 +347,7 @@ SHIM_EXPORT int unlink(const char *path) {
   if (fifo) {
     absolute(abs, AT_FDCWD, path);
   }
-  int rc = REAL(real_unlink, "unlink")(path);
+  int rc = SHIM_REAL(real_unlink, "unlink")(path);
   if (fifo && rc == 0) {
     record_fifo("ipc-remove", abs, 0);
   }
@@ -371,7 +361,7 @@ SHIM_EXPORT int unlinkat(int dirfd, const char *path, int flags) {
   if (fifo) {
     absolute(abs, dirfd, path);
   }
-  int rc = REAL(real_unlinkat, "unlinkat")(dirfd, path, flags);
+  int rc = SHIM_REAL(real_unlinkat, "unlinkat")(dirfd, path, flags);
   if (fifo && rc == 0) {
     record_fifo("ipc-remove", abs, 0);
   }
@@ -384,7 +374,7 @@ SHIM_EXPORT int remove(const char *path) {
   if (fifo) {
     absolute(abs, AT_FDCWD, path);
   }
-  int rc = REAL(real_remove, "remove")(path);
+  int rc = SHIM_REAL(real_remove, "remove")(path);
   if (fifo && rc == 0) {
     record_fifo("ipc-remove", abs, 0);
   }
@@ -398,10 +388,10 @@ SHIM_EXPORT int shmget(key_t key, size_t size, int flags) {
   int existed = 0;
   if (watch && key != IPC_PRIVATE && !(flags & IPC_EXCL)) {
     int saved = errno;
-    existed = REAL(real_shmget, "shmget")(key, 0, 0) >= 0;
+    existed = SHIM_REAL(real_shmget, "shmget")(key, 0, 0) >= 0;
     errno = saved;
   }
-  int id = REAL(real_shmget, "shmget")(key, size, flags);
+  int id = SHIM_REAL(real_shmget, "shmget")(key, size, flags);
   if (watch && id >= 0 && !existed) {
     record_sysv("ipc-create", "sysv-shm", id, key, 1);
   }
@@ -413,10 +403,10 @@ SHIM_EXPORT int semget(key_t key, int nsems, int flags) {
   int existed = 0;
   if (watch && key != IPC_PRIVATE && !(flags & IPC_EXCL)) {
     int saved = errno;
-    existed = REAL(real_semget, "semget")(key, 0, 0) >= 0;
+    existed = SHIM_REAL(real_semget, "semget")(key, 0, 0) >= 0;
     errno = saved;
   }
-  int id = REAL(real_semget, "semget")(key, nsems, flags);
+  int id = SHIM_REAL(real_semget, "semget")(key, nsems, flags);
   if (watch && id >= 0 && !existed) {
     record_sysv("ipc-create", "sysv-sem", id, key, 1);
   }
@@ -428,10 +418,10 @@ SHIM_EXPORT int msgget(key_t key, int flags) {
   int existed = 0;
   if (watch && key != IPC_PRIVATE && !(flags & IPC_EXCL)) {
     int saved = errno;
-    existed = REAL(real_msgget, "msgget")(key, 0) >= 0;
+    existed = SHIM_REAL(real_msgget, "msgget")(key, 0) >= 0;
     errno = saved;
   }
-  int id = REAL(real_msgget, "msgget")(key, flags);
+  int id = SHIM_REAL(real_msgget, "msgget")(key, flags);
   if (watch && id >= 0 && !existed) {
     record_sysv("ipc-create", "sysv-msg", id, key, 1);
   }
@@ -439,7 +429,7 @@ SHIM_EXPORT int msgget(key_t key, int flags) {
 }
 
 SHIM_EXPORT int shmctl(int id, int cmd, struct shmid_ds *buf) {
-  int rc = REAL(real_shmctl, "shmctl")(id, cmd, buf);
+  int rc = SHIM_REAL(real_shmctl, "shmctl")(id, cmd, buf);
   if (g_observe && rc == 0 && cmd == IPC_RMID) {
     record_sysv("ipc-remove", "sysv-shm", id, 0, 0);
   }
@@ -458,7 +448,7 @@ SHIM_EXPORT int semctl(int id, int num, int cmd, ...) {
   va_start(ap, cmd);
   union shim_semun arg = va_arg(ap, union shim_semun);
   va_end(ap);
-  int rc = REAL(real_semctl, "semctl")(id, num, cmd, arg);
+  int rc = SHIM_REAL(real_semctl, "semctl")(id, num, cmd, arg);
   if (g_observe && rc == 0 && cmd == IPC_RMID) {
     record_sysv("ipc-remove", "sysv-sem", id, 0, 0);
   }
@@ -466,7 +456,7 @@ SHIM_EXPORT int semctl(int id, int num, int cmd, ...) {
 }
 
 SHIM_EXPORT int msgctl(int id, int cmd, struct msqid_ds *buf) {
-  int rc = REAL(real_msgctl, "msgctl")(id, cmd, buf);
+  int rc = SHIM_REAL(real_msgctl, "msgctl")(id, cmd, buf);
   if (g_observe && rc == 0 && cmd == IPC_RMID) {
     record_sysv("ipc-remove", "sysv-msg", id, 0, 0);
   }
@@ -476,25 +466,25 @@ SHIM_EXPORT int msgctl(int id, int cmd, struct msqid_ds *buf) {
 __attribute__((constructor)) static void observe_ipc_init(void) {
   int saved_errno = errno;
   shim_log_init();
-  REAL(real_shm_open, "shm_open");
-  REAL(real_shm_unlink, "shm_unlink");
-  REAL(real_sem_open, "sem_open");
-  REAL(real_sem_unlink, "sem_unlink");
-  REAL(real_mq_open, "mq_open");
-  REAL(real_mq_unlink, "mq_unlink");
-  REAL(real_mkfifo, "mkfifo");
-  REAL(real_mkfifoat, "mkfifoat");
-  REAL(real_mknod, "mknod");
-  REAL(real_mknodat, "mknodat");
-  REAL(real_unlink, "unlink");
-  REAL(real_unlinkat, "unlinkat");
-  REAL(real_remove, "remove");
-  REAL(real_shmget, "shmget");
-  REAL(real_semget, "semget");
-  REAL(real_msgget, "msgget");
-  REAL(real_shmctl, "shmctl");
-  REAL(real_semctl, "semctl");
-  REAL(real_msgctl, "msgctl");
+  SHIM_REAL(real_shm_open, "shm_open");
+  SHIM_REAL(real_shm_unlink, "shm_unlink");
+  SHIM_REAL(real_sem_open, "sem_open");
+  SHIM_REAL(real_sem_unlink, "sem_unlink");
+  SHIM_REAL(real_mq_open, "mq_open");
+  SHIM_REAL(real_mq_unlink, "mq_unlink");
+  SHIM_REAL(real_mkfifo, "mkfifo");
+  SHIM_REAL(real_mkfifoat, "mkfifoat");
+  SHIM_REAL(real_mknod, "mknod");
+  SHIM_REAL(real_mknodat, "mknodat");
+  SHIM_REAL(real_unlink, "unlink");
+  SHIM_REAL(real_unlinkat, "unlinkat");
+  SHIM_REAL(real_remove, "remove");
+  SHIM_REAL(real_shmget, "shmget");
+  SHIM_REAL(real_semget, "semget");
+  SHIM_REAL(real_msgget, "msgget");
+  SHIM_REAL(real_shmctl, "shmctl");
+  SHIM_REAL(real_semctl, "semctl");
+  SHIM_REAL(real_msgctl, "msgctl");
   g_observe = shim_student_program() && shim_log_on();
   errno = saved_errno;
 }

@@ -68,6 +68,7 @@
 #include <unistd.h>
 
 #include "shim_log.h"
+#include "shim_sys.h"
 
 #define SHIM_EXPORT __attribute__((visibility("default")))
 #define SHIM_TLS __thread __attribute__((tls_model("initial-exec")))
@@ -255,15 +256,6 @@ static void (*real_vsyslog_chk)(int, int, const char *, va_list);
 
 /* The real function in *slot, resolved on first use when a call comes
  * before the constructor. */
-static void *real_fn(void **slot, const char *symbol) {
-  void *p = *slot;
-  if (SHIM_UNLIKELY(p == NULL)) {
-    p = dlsym(RTLD_NEXT, symbol);
-    *slot = p;
-  }
-  return p;
-}
-#define REAL(ptr, symbol) ((__typeof__(ptr))real_fn((void **)&(ptr), symbol))
 
 /* ---- Installing handlers ---------------------------------------------- */
 
@@ -286,7 +278,7 @@ static void unwrap_old(struct sigaction *old, plain_handler prev_plain,
 
 SHIM_EXPORT int sigaction(int sig, const struct sigaction *act,
                           struct sigaction *oldact) {
-  REAL(real_sigaction, "sigaction");
+  SHIM_REAL(real_sigaction, "sigaction");
   if (sig <= 0 || sig >= SHIM_NSIG) {
     return real_sigaction(sig, act, oldact);
   }
@@ -362,20 +354,20 @@ static sighandler_t wrap_signal(sighandler_t (*real)(int, sighandler_t),
 }
 
 SHIM_EXPORT sighandler_t signal(int sig, sighandler_t handler) {
-  return wrap_signal(REAL(real_signal, "signal"), sig, handler);
+  return wrap_signal(SHIM_REAL(real_signal, "signal"), sig, handler);
 }
 
 SHIM_EXPORT sighandler_t bsd_signal(int sig, sighandler_t handler) {
-  return wrap_signal(REAL(real_bsd_signal, "bsd_signal"), sig, handler);
+  return wrap_signal(SHIM_REAL(real_bsd_signal, "bsd_signal"), sig, handler);
 }
 
 SHIM_EXPORT sighandler_t sysv_signal(int sig, sighandler_t handler) {
-  return wrap_signal(REAL(real_sysv_signal, "sysv_signal"), sig, handler);
+  return wrap_signal(SHIM_REAL(real_sysv_signal, "sysv_signal"), sig, handler);
 }
 
 /* What signal() becomes in a program built with strict ISO C (-std=c11). */
 SHIM_EXPORT sighandler_t __sysv_signal(int sig, sighandler_t handler) {
-  return wrap_signal(REAL(real___sysv_signal, "__sysv_signal"), sig, handler);
+  return wrap_signal(SHIM_REAL(real___sysv_signal, "__sysv_signal"), sig, handler);
 }
 
 /* ---- stdio ------------------------------------------------------------- */
@@ -384,7 +376,7 @@ SHIM_EXPORT int printf(const char *fmt, ...) {
   WATCH(kPrintf);
   va_list ap;
   va_start(ap, fmt);
-  int rc = REAL(real_vprintf, "vprintf")(fmt, ap);
+  int rc = SHIM_REAL(real_vprintf, "vprintf")(fmt, ap);
   va_end(ap);
   return rc;
 }
@@ -393,19 +385,19 @@ SHIM_EXPORT int fprintf(FILE *f, const char *fmt, ...) {
   WATCH(kFprintf);
   va_list ap;
   va_start(ap, fmt);
-  int rc = REAL(real_vfprintf, "vfprintf")(f, fmt, ap);
+  int rc = SHIM_REAL(real_vfprintf, "vfprintf")(f, fmt, ap);
   va_end(ap);
   return rc;
 }
 
 SHIM_EXPORT int vprintf(const char *fmt, va_list ap) {
   WATCH(kVprintf);
-  return REAL(real_vprintf, "vprintf")(fmt, ap);
+  return SHIM_REAL(real_vprintf, "vprintf")(fmt, ap);
 }
 
 SHIM_EXPORT int vfprintf(FILE *f, const char *fmt, va_list ap) {
   WATCH(kVfprintf);
-  return REAL(real_vfprintf, "vfprintf")(f, fmt, ap);
+  return SHIM_REAL(real_vfprintf, "vfprintf")(f, fmt, ap);
 }
 
 /* What printf and friends become under _FORTIFY_SOURCE. */
@@ -413,7 +405,7 @@ SHIM_EXPORT int __printf_chk(int flag, const char *fmt, ...) {
   WATCH(kPrintf);
   va_list ap;
   va_start(ap, fmt);
-  int rc = REAL(real_vprintf_chk, "__vprintf_chk")(flag, fmt, ap);
+  int rc = SHIM_REAL(real_vprintf_chk, "__vprintf_chk")(flag, fmt, ap);
   va_end(ap);
   return rc;
 }
@@ -422,59 +414,59 @@ SHIM_EXPORT int __fprintf_chk(FILE *f, int flag, const char *fmt, ...) {
   WATCH(kFprintf);
   va_list ap;
   va_start(ap, fmt);
-  int rc = REAL(real_vfprintf_chk, "__vfprintf_chk")(f, flag, fmt, ap);
+  int rc = SHIM_REAL(real_vfprintf_chk, "__vfprintf_chk")(f, flag, fmt, ap);
   va_end(ap);
   return rc;
 }
 
 SHIM_EXPORT int __vprintf_chk(int flag, const char *fmt, va_list ap) {
   WATCH(kVprintf);
-  return REAL(real_vprintf_chk, "__vprintf_chk")(flag, fmt, ap);
+  return SHIM_REAL(real_vprintf_chk, "__vprintf_chk")(flag, fmt, ap);
 }
 
 SHIM_EXPORT int __vfprintf_chk(FILE *f, int flag, const char *fmt, va_list ap) {
   WATCH(kVfprintf);
-  return REAL(real_vfprintf_chk, "__vfprintf_chk")(f, flag, fmt, ap);
+  return SHIM_REAL(real_vfprintf_chk, "__vfprintf_chk")(f, flag, fmt, ap);
 }
 
 SHIM_EXPORT int puts(const char *s) {
   WATCH(kPuts);
-  return REAL(real_puts, "puts")(s);
+  return SHIM_REAL(real_puts, "puts")(s);
 }
 
 SHIM_EXPORT int fputs(const char *s, FILE *f) {
   WATCH(kFputs);
-  return REAL(real_fputs, "fputs")(s, f);
+  return SHIM_REAL(real_fputs, "fputs")(s, f);
 }
 
 SHIM_EXPORT int putchar(int c) {
   WATCH(kPutchar);
-  return REAL(real_putchar, "putchar")(c);
+  return SHIM_REAL(real_putchar, "putchar")(c);
 }
 
 SHIM_EXPORT int fputc(int c, FILE *f) {
   WATCH(kFputc);
-  return REAL(real_fputc, "fputc")(c, f);
+  return SHIM_REAL(real_fputc, "fputc")(c, f);
 }
 
 SHIM_EXPORT int putc(int c, FILE *f) {
   WATCH(kPutc);
-  return REAL(real_putc, "putc")(c, f);
+  return SHIM_REAL(real_putc, "putc")(c, f);
 }
 
 SHIM_EXPORT int fflush(FILE *f) {
   WATCH(kFflush);
-  return REAL(real_fflush, "fflush")(f);
+  return SHIM_REAL(real_fflush, "fflush")(f);
 }
 
 SHIM_EXPORT size_t fwrite(const void *p, size_t size, size_t n, FILE *f) {
   WATCH(kFwrite);
-  return REAL(real_fwrite, "fwrite")(p, size, n, f);
+  return SHIM_REAL(real_fwrite, "fwrite")(p, size, n, f);
 }
 
 SHIM_EXPORT void perror(const char *s) {
   WATCH(kPerror);
-  REAL(real_perror, "perror")(s);
+  SHIM_REAL(real_perror, "perror")(s);
 }
 
 /* ---- The allocator ----------------------------------------------------- */
@@ -503,7 +495,7 @@ SHIM_EXPORT void free(void *p) {
 
 SHIM_EXPORT void exit(int status) {
   WATCH(kExit);
-  REAL(real_exit, "exit")(status);
+  SHIM_REAL(real_exit, "exit")(status);
   __builtin_unreachable();
 }
 
@@ -511,20 +503,20 @@ SHIM_EXPORT void syslog(int pri, const char *fmt, ...) {
   WATCH(kSyslog);
   va_list ap;
   va_start(ap, fmt);
-  REAL(real_vsyslog, "vsyslog")(pri, fmt, ap);
+  SHIM_REAL(real_vsyslog, "vsyslog")(pri, fmt, ap);
   va_end(ap);
 }
 
 SHIM_EXPORT void vsyslog(int pri, const char *fmt, va_list ap) {
   WATCH(kSyslog);
-  REAL(real_vsyslog, "vsyslog")(pri, fmt, ap);
+  SHIM_REAL(real_vsyslog, "vsyslog")(pri, fmt, ap);
 }
 
 SHIM_EXPORT void __syslog_chk(int pri, int flag, const char *fmt, ...) {
   WATCH(kSyslog);
   va_list ap;
   va_start(ap, fmt);
-  REAL(real_vsyslog_chk, "__vsyslog_chk")(pri, flag, fmt, ap);
+  SHIM_REAL(real_vsyslog_chk, "__vsyslog_chk")(pri, flag, fmt, ap);
   va_end(ap);
 }
 
@@ -571,26 +563,26 @@ static void find_executable(void) {
 __attribute__((constructor)) static void observe_signals_init(void) {
   int saved_errno = errno;
   shim_log_init();
-  REAL(real_sigaction, "sigaction");
-  REAL(real_signal, "signal");
-  REAL(real_bsd_signal, "bsd_signal");
-  REAL(real_sysv_signal, "sysv_signal");
-  REAL(real___sysv_signal, "__sysv_signal");
-  REAL(real_vprintf, "vprintf");
-  REAL(real_vfprintf, "vfprintf");
-  REAL(real_vprintf_chk, "__vprintf_chk");
-  REAL(real_vfprintf_chk, "__vfprintf_chk");
-  REAL(real_puts, "puts");
-  REAL(real_fputs, "fputs");
-  REAL(real_putchar, "putchar");
-  REAL(real_fputc, "fputc");
-  REAL(real_putc, "putc");
-  REAL(real_fflush, "fflush");
-  REAL(real_fwrite, "fwrite");
-  REAL(real_perror, "perror");
-  REAL(real_exit, "exit");
-  REAL(real_vsyslog, "vsyslog");
-  REAL(real_vsyslog_chk, "__vsyslog_chk");
+  SHIM_REAL(real_sigaction, "sigaction");
+  SHIM_REAL(real_signal, "signal");
+  SHIM_REAL(real_bsd_signal, "bsd_signal");
+  SHIM_REAL(real_sysv_signal, "sysv_signal");
+  SHIM_REAL(real___sysv_signal, "__sysv_signal");
+  SHIM_REAL(real_vprintf, "vprintf");
+  SHIM_REAL(real_vfprintf, "vfprintf");
+  SHIM_REAL(real_vprintf_chk, "__vprintf_chk");
+  SHIM_REAL(real_vfprintf_chk, "__vfprintf_chk");
+  SHIM_REAL(real_puts, "puts");
+  SHIM_REAL(real_fputs, "fputs");
+  SHIM_REAL(real_putchar, "putchar");
+  SHIM_REAL(real_fputc, "fputc");
+  SHIM_REAL(real_putc, "putc");
+  SHIM_REAL(real_fflush, "fflush");
+  SHIM_REAL(real_fwrite, "fwrite");
+  SHIM_REAL(real_perror, "perror");
+  SHIM_REAL(real_exit, "exit");
+  SHIM_REAL(real_vsyslog, "vsyslog");
+  SHIM_REAL(real_vsyslog_chk, "__vsyslog_chk");
   find_executable();
   g_observe = shim_student_program() && shim_log_on();
   errno = saved_errno;

@@ -44,9 +44,9 @@
 #include <unistd.h>
 
 #include "shim_log.h"
+#include "shim_sys.h"
 
 #define SHIM_EXPORT __attribute__((visibility("default")))
-#define SHIM_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 static int g_observe;
 static int g_forked; /* this process forked, or was forked */
@@ -59,15 +59,6 @@ static int (*real_barrier_init)(pthread_barrier_t *,
                                 const pthread_barrierattr_t *, unsigned);
 static int (*real_sem_init)(sem_t *, int, unsigned);
 
-static void *real_fn(void **slot, const char *symbol) {
-  void *p = *slot;
-  if (SHIM_UNLIKELY(p == NULL)) {
-    p = dlsym(RTLD_NEXT, symbol);
-    *slot = p;
-  }
-  return p;
-}
-#define REAL(ptr, symbol) ((__typeof__(ptr))real_fn((void **)&(ptr), symbol))
 
 /* ---- /proc/self/maps --------------------------------------------------- */
 
@@ -250,7 +241,7 @@ static void check_private(const char *what, const void *p) {
 
 SHIM_EXPORT int pthread_mutex_init(pthread_mutex_t *m,
                                    const pthread_mutexattr_t *attr) {
-  int rc = REAL(real_mutex_init, "pthread_mutex_init")(m, attr);
+  int rc = SHIM_REAL(real_mutex_init, "pthread_mutex_init")(m, attr);
   if (g_observe && rc == 0) {
     int pshared = PTHREAD_PROCESS_PRIVATE;
     if (attr != NULL) {
@@ -267,7 +258,7 @@ SHIM_EXPORT int pthread_mutex_init(pthread_mutex_t *m,
 
 SHIM_EXPORT int pthread_cond_init(pthread_cond_t *c,
                                   const pthread_condattr_t *attr) {
-  int rc = REAL(real_cond_init, "pthread_cond_init")(c, attr);
+  int rc = SHIM_REAL(real_cond_init, "pthread_cond_init")(c, attr);
   if (g_observe && rc == 0) {
     int pshared = PTHREAD_PROCESS_PRIVATE;
     if (attr != NULL) {
@@ -284,7 +275,7 @@ SHIM_EXPORT int pthread_cond_init(pthread_cond_t *c,
 
 SHIM_EXPORT int pthread_rwlock_init(pthread_rwlock_t *l,
                                     const pthread_rwlockattr_t *attr) {
-  int rc = REAL(real_rwlock_init, "pthread_rwlock_init")(l, attr);
+  int rc = SHIM_REAL(real_rwlock_init, "pthread_rwlock_init")(l, attr);
   if (g_observe && rc == 0) {
     int pshared = PTHREAD_PROCESS_PRIVATE;
     if (attr != NULL) {
@@ -302,7 +293,7 @@ SHIM_EXPORT int pthread_rwlock_init(pthread_rwlock_t *l,
 SHIM_EXPORT int pthread_barrier_init(pthread_barrier_t *b,
                                      const pthread_barrierattr_t *attr,
                                      unsigned count) {
-  int rc = REAL(real_barrier_init, "pthread_barrier_init")(b, attr, count);
+  int rc = SHIM_REAL(real_barrier_init, "pthread_barrier_init")(b, attr, count);
   if (g_observe && rc == 0) {
     int pshared = PTHREAD_PROCESS_PRIVATE;
     if (attr != NULL) {
@@ -318,7 +309,7 @@ SHIM_EXPORT int pthread_barrier_init(pthread_barrier_t *b,
 }
 
 SHIM_EXPORT int sem_init(sem_t *s, int pshared, unsigned value) {
-  int rc = REAL(real_sem_init, "sem_init")(s, pshared, value);
+  int rc = SHIM_REAL(real_sem_init, "sem_init")(s, pshared, value);
   if (g_observe && rc == 0) {
     if (pshared == 0) {
       check_private("semaphore", s);
@@ -334,11 +325,11 @@ SHIM_EXPORT int sem_init(sem_t *s, int pshared, unsigned value) {
 __attribute__((constructor)) static void observe_sync_init(void) {
   int saved_errno = errno;
   shim_log_init();
-  REAL(real_mutex_init, "pthread_mutex_init");
-  REAL(real_cond_init, "pthread_cond_init");
-  REAL(real_rwlock_init, "pthread_rwlock_init");
-  REAL(real_barrier_init, "pthread_barrier_init");
-  REAL(real_sem_init, "sem_init");
+  SHIM_REAL(real_mutex_init, "pthread_mutex_init");
+  SHIM_REAL(real_cond_init, "pthread_cond_init");
+  SHIM_REAL(real_rwlock_init, "pthread_rwlock_init");
+  SHIM_REAL(real_barrier_init, "pthread_barrier_init");
+  SHIM_REAL(real_sem_init, "sem_init");
   g_observe = shim_student_program() && shim_log_on();
   if (g_observe) {
     pthread_atfork(NULL, atfork_parent, atfork_child);

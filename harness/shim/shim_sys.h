@@ -21,6 +21,7 @@
 #ifndef IPCGRADE_SHIM_SYS_H
 #define IPCGRADE_SHIM_SYS_H
 
+#include <dlfcn.h>
 #include <stddef.h>
 
 #define SHIM_SYS_HIDDEN __attribute__((visibility("hidden")))
@@ -90,5 +91,20 @@ int shim_numdir_open(struct shim_numdir *d, const char *path) SHIM_SYS_HIDDEN;
  * read error. */
 int shim_numdir_next(struct shim_numdir *d, long *num, const char **name) SHIM_SYS_HIDDEN;
 void shim_numdir_close(struct shim_numdir *d) SHIM_SYS_HIDDEN;
+
+/* The next definition of `symbol` (the function the shim interposes), looked
+ * up with dlsym(RTLD_NEXT) on first use and cached in *slot. Inline: the
+ * observers call it on paths as hot as malloc. The first call of each is
+ * not async-signal-safe (dlsym); each file resolves its functions in its
+ * constructor, before main, so that calls in handlers find them cached. */
+static inline void *shim_real_fn(void **slot, const char *symbol) {
+  void *p = *slot;
+  if (__builtin_expect(p == NULL, 0)) {
+    p = dlsym(RTLD_NEXT, symbol);
+    *slot = p;
+  }
+  return p;
+}
+#define SHIM_REAL(ptr, symbol) ((__typeof__(ptr))shim_real_fn((void **)&(ptr), symbol))
 
 #endif
