@@ -14,11 +14,13 @@
 //      merged over a test's repetitions, so for them the rate is measured
 //      over R separate gradings of one run each.
 //   3. Hang verdicts: every variant that declares eof-hang or deadlock, run
-//      L times (default 10) on its first caught_by test straight through the
+//      L times (default 10) on its first caught_by test that hangs, straight through the
 //      runner: how long after the first hung sample the oracle gave its
 //      verdict (the hang formed at most one 100 ms sampling interval before
 //      that sample), the median over all of them, and how many runs reached
 //      the wall clock instead.
+//    Then what sampling costs: the grader's CPU time over a run of sleeping
+//    programs with the oracle on and off.
 // The shim's own overhead is printed by bench_shim_overhead.
 //
 // Usage: bench_labs_under_faults [--runs N] [--variant-runs R]
@@ -27,6 +29,8 @@
 // stdout.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -265,6 +269,54 @@ int detection(const Sandbox& sandbox, const std::vector<LabSpec>& labs, int runs
 
 // ----------------------------------------------------------------- latency
 
+// The grader's own CPU time (every thread) over one run of `argv`, with the
+// hang oracle on or off: the oracle's cost is the difference.
+double grader_cpu_seconds(const Sandbox& sandbox, const std::vector<std::string>& argv,
+                          bool detect_hangs, double* wall) {
+  RunRequest req;
+  req.argv = argv;
+  req.cwd = fs::temp_directory_path();
+  req.env = default_environment(req.cwd);
+  req.limits.wall = std::chrono::seconds(30);
+  req.detect_hangs = detect_hangs;
+  struct rusage before {};
+  struct rusage after {};
+  getrusage(RUSAGE_SELF, &before);
+  auto started = Clock::now();
+  Result<RunResult> r = run_sandboxed(sandbox, req);
+  *wall = since(started);
+  getrusage(RUSAGE_SELF, &after);
+  auto secs = [](const struct timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return r.ok() ? secs(after.ru_utime) + secs(after.ru_stime) - secs(before.ru_utime) -
+                      secs(before.ru_stime)
+                : -1;
+}
+
+// What sampling costs while a program runs and nothing hangs: a lone sleep,
+// 32 sleeping children of a shell (the oracle stops at the first task that
+// is not in an indefinite wait, and starts there next time), and a pipeline
+// whose stages are often all blocked on pipes for an instant (the oracle
+// walks the whole tree then).
+void oracle_cost(const Sandbox& sandbox) {
+  const std::vector<std::pair<std::string, std::vector<std::string>>> programs = {
+      {"sleep 4", {"/bin/sleep", "4"}},
+      {"32 children sleeping 4 s",
+       {"/bin/sh", "-c", "for i in $(seq 32); do sleep 4 & done; wait"}},
+      {"a 6-stage pipeline moving 2 GiB",
+       {"/bin/sh", "-c", "head -c 2G /dev/zero | cat | cat | cat | cat | wc -c"}},
+  };
+  for (const auto& [what, argv] : programs) {
+    double wall_on = 0;
+    double wall_off = 0;
+    double on = grader_cpu_seconds(sandbox, argv, true, &wall_on);
+    double off = grader_cpu_seconds(sandbox, argv, false, &wall_off);
+    std::cout << fmt::format(
+        "oracle cost, {}: grader CPU {:.3f} s with the oracle, {:.3f} s without, over {:.1f} s: "
+        "{:.2f}% of one core\n",
+        what, on, off, wall_on, 100 * (on - off) / wall_on);
+  }
+}
+
 int latency(const Sandbox& sandbox, const std::vector<LabSpec>& labs, int runs) {
   std::cout << fmt::format("\n== Hang verdicts: hanging variants, {} runs each ==\n", runs);
   std::cout << fmt::format("{:<10} {:<32} {:<24} {:>7} {:>9} {:>9} {:>8}\n", "lab", "variant",
@@ -351,6 +403,7 @@ int latency(const Sandbox& sandbox, const std::vector<LabSpec>& labs, int runs) 
                 << std::flush;
     }
   }
+  oracle_cost(sandbox);
   std::sort(all.begin(), all.end());
   if (!all.empty()) {
     std::cout << fmt::format(
