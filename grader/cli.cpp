@@ -52,6 +52,20 @@ int run_cli(int argc, char** argv) {
   add_gen_command(app, ctx, &exit_code);
   add_validate_command(app, ctx, &exit_code);
   add_repro_command(app, ctx, &exit_code);
+  add_doctor_command(app, ctx, &exit_code);
+  // One isolation option for every command that runs submissions.
+  for (const char* name : {"grade", "validate", "repro"}) {
+    app.get_subcommand(name)
+        ->add_option("--isolation", ctx.isolation,
+                     "isolation tier: auto (the default tier this machine gives), reduced, or\n"
+                     "full (an error where the machine cannot give it; see `ipcgrade doctor`)")
+        ->envname("IPCGRADE_ISOLATION")
+        ->check(CLI::IsMember({"auto", "reduced", "full"}))
+        ->capture_default_str()
+        // Sandbox::probe() reads the same variable: a command that does not
+        // pass its options on still runs the tier asked for.
+        ->each([](const std::string& v) { ::setenv("IPCGRADE_ISOLATION", v.c_str(), 1); });
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -36,7 +36,8 @@ struct Report {
   std::string grader_version;
   std::string started_at;       // ISO 8601 UTC
   double duration_seconds = 0;
-  std::string sandbox_tier;     // "reduced" today
+  std::string sandbox_tier;     // "full" or "reduced" (sandbox/sandbox.h)
+  std::string sandbox_lacks;    // what that tier lacked here, "" if nothing
   double score = 0;
   double max_score = 0;
   bool build_ok = false;

@@ -278,6 +278,7 @@ Result<Report> report_from_json_unchecked(const json& document) {
   in.read("started_at", &report.started_at);
   in.read("duration_seconds", &report.duration_seconds);
   in.read("sandbox_tier", &report.sandbox_tier);
+  in.read_optional("sandbox_lacks", &report.sandbox_lacks);
   in.read_one_of("status", {"complete", "internal-error"}, &report.status);
   in.read_optional("internal_error", &report.internal_error);
   in.read("score", &report.score);
@@ -342,6 +343,7 @@ json to_json(const Report& report) {
   doc["started_at"] = valid_utf8(report.started_at);
   doc["duration_seconds"] = report.duration_seconds;
   doc["sandbox_tier"] = valid_utf8(report.sandbox_tier);
+  doc["sandbox_lacks"] = valid_utf8(report.sandbox_lacks);
   doc["status"] = valid_utf8(report.status);
   if (!report.internal_error.empty()) {
     doc["internal_error"] = valid_utf8(report.internal_error);

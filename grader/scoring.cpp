@@ -15,6 +15,7 @@ Report base_report(const LabSpec& lab, const ReportContext& ctx) {
   r.grader_version = IPCGRADE_VERSION;
   r.started_at = ctx.started_at;
   r.sandbox_tier = ctx.sandbox_tier;
+  r.sandbox_lacks = ctx.sandbox_lacks;
   r.max_score = lab.max_score();
   return r;
 }

@@ -19,6 +19,7 @@ struct ReportContext {
   std::string submission;  // as given on the command line
   std::string started_at;  // ISO 8601 UTC
   std::string sandbox_tier;
+  std::string sandbox_lacks;  // what the tier lacked (Sandbox::lacking()), "" if nothing
 };
 
 Report make_report(const LabSpec& lab, const GradingOutcome& outcome, const ReportContext& ctx);

@@ -97,6 +97,12 @@ CREATE TABLE advice (
 );
 )sql";
 
+// Version 3: what the isolation tier lacked (issue 5). Rows written before
+// it read as '' (nothing recorded).
+constexpr const char* kSchemaV3 = R"sql(
+ALTER TABLE grading_runs ADD COLUMN sandbox_lacks TEXT NOT NULL DEFAULT '';
+)sql";
+
 struct Migration {
   int version;      // user_version once applied
   const char* sql;  // brings the schema from version - 1 to version
@@ -106,6 +112,7 @@ struct Migration {
 constexpr Migration kMigrations[] = {
     {1, kSchemaV1},
     {2, kSchemaV2},
+    {3, kSchemaV3},
 };
 
 constexpr const char* kTables[] = {"submissions", "grading_runs", "test_results", "findings",
@@ -416,7 +423,8 @@ Result<std::int64_t> Store::save(const Report& report) {
   Result<SqliteStatement> insert_run = prepare(
       "INSERT INTO grading_runs (submission_id, lab, lab_hash, grader_version, started_at,"
       " duration_seconds, sandbox_tier, status, internal_error, score, max_score, build_ok,"
-      " build_output, report_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      " build_output, report_json, sandbox_lacks)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!insert_run.ok()) {
     return insert_run.status();
   }
@@ -427,7 +435,7 @@ Result<std::int64_t> Store::save(const Report& report) {
   s = execute(*insert_run, doing, submission_id, report.lab, report.lab_hash, report.grader_version,
               report.started_at, report.duration_seconds, report.sandbox_tier, report.status,
               internal_error, report.score, report.max_score, report.build_ok, report.build_output,
-              report_json);
+              report_json, report.sandbox_lacks);
   if (!s.ok()) {
     return s;
   }
@@ -530,7 +538,7 @@ Result<Report> Store::load_run(std::int64_t run_id) const {
   Result<SqliteStatement> query = prepare(
       "SELECT r.lab, r.lab_hash, s.path, s.files_hash, r.grader_version, r.started_at,"
       " r.duration_seconds, r.sandbox_tier, r.status, r.internal_error, r.score, r.max_score,"
-      " r.build_ok, r.build_output"
+      " r.build_ok, r.build_output, r.sandbox_lacks"
       " FROM grading_runs r JOIN submissions s ON s.id = r.submission_id WHERE r.id = ?");
   if (!query.ok()) {
     return query.status();
@@ -558,6 +566,7 @@ Result<Report> Store::load_run(std::int64_t run_id) const {
   report.internal_error = query->column_text(9);  // NULL reads as ""
   report.score = query->column_double(10);
   report.max_score = query->column_double(11);
+  report.sandbox_lacks = query->column_text(14);
   report.build_ok = query->column_int64(12) != 0;
   report.build_output = query->column_text(13);
 

@@ -313,7 +313,10 @@ void append_header(std::string* out, const Report& report, const TextStyle& styl
   out->append("  lab         " + inert_line(report.lab) + "\n");
   out->append("  submission  " + inert_line(report.submission) + "\n");
   out->append("  score       " + score + "\n");
-  out->append("  sandbox     " + inert_line(report.sandbox_tier) + "\n");
+  out->append("  sandbox     " + inert_line(report.sandbox_tier) +
+              (report.sandbox_lacks.empty() ? std::string()
+                                            : " (lacks: " + inert_line(report.sandbox_lacks) + ")") +
+              "\n");
 
   if (grader_failed(report)) {
     // Prominent without colour too: every line of it starts with "!!".

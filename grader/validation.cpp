@@ -67,7 +67,7 @@ bool full_marks(const Report& r) {
 
 Report grade_once(const Sandbox& sandbox, const LabSpec& lab, const fs::path& dir,
                   const GradeOptions& options, std::string* input_error) {
-  ReportContext rctx{dir.string(), now_iso8601(), sandbox.tier()};
+  ReportContext rctx{dir.string(), now_iso8601(), sandbox.tier(), sandbox.lacking()};
   Result<GradingOutcome> outcome = grade_submission(sandbox, lab, dir, options);
   if (!outcome.ok()) {
     if (outcome.status().code() == Status::Code::kInvalidInput) {

@@ -6,6 +6,12 @@
 // events into findings (shim_events.h), and finds, reports and removes the
 // IPC objects the run left behind (ipc_leak.h).
 //
+// In the full tier the run has its own IPC namespace and /dev/shm, which
+// vanish with it: the host's tables would show nothing. So the same sweep
+// (sweep_ipc_inside_sandbox) runs inside, as the inner keeper's epilogue
+// (sandbox/keeper.h), after every process of the run is gone; finish() then
+// takes the leaks from the keeper's report instead of sweeping the host.
+//
 // One RunObserver per run, used by one thread. The log file is removed when
 // the observer goes away.
 #pragma once
@@ -20,6 +26,7 @@
 #include "harness/ipc_leak.h"
 #include "harness/runner.h"
 #include "harness/shim_events.h"
+#include "sandbox/keeper.h"
 
 namespace ipcgrade {
 
@@ -52,5 +59,11 @@ class RunObserver {
   IpcSnapshot before_;
   std::int64_t started_ = 0;
 };
+
+// The keeper epilogue of the full tier (see above): reads the run's shim log
+// (IPCGRADE_LOG of the keeper's environment, when set) and sweeps the
+// sandbox's own IPC namespace and /dev/shm, where everything is the run's.
+// Returns {"ipc_leaks": [...]}, what finish() reads back.
+nlohmann::json sweep_ipc_inside_sandbox(const KeeperEpilogueContext& context);
 
 }  // namespace ipcgrade

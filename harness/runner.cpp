@@ -13,6 +13,7 @@
 #include <chrono>
 #include <functional>
 #include <mutex>
+#include <sstream>
 
 #include "base/scoped_fd.h"
 
@@ -84,6 +85,56 @@ std::uint64_t inode_of(int fd) {
   return ::fstat(fd, &st) == 0 ? static_cast<std::uint64_t>(st.st_ino) : 0;
 }
 
+// The value of NAME in an environment of "NAME=value" strings, or "".
+std::string env_value(const std::vector<std::string>& env, const std::string& name) {
+  for (const std::string& e : env) {
+    if (e.size() > name.size() && e.compare(0, name.size(), name) == 0 && e[name.size()] == '=') {
+      return e.substr(name.size() + 1);
+    }
+  }
+  return "";
+}
+
+// The full tier's file system for one run (sandbox/namespaces.h): the run's
+// folder is writable, and so is what the grader's own tools are told, through
+// the environment, to write (the shim's log, IPCGRADE_LOG; ThreadSanitizer's
+// log_path folder); the preloaded libraries (the shim) are readable. Nothing
+// else of the grader's is there. The reduced tier ignores these lists.
+void add_sandbox_paths(const RunRequest& request, KeeperRequest* k) {
+  namespace fs = std::filesystem;
+  k->writable.push_back(request.cwd);
+  if (std::string log = env_value(request.env, "IPCGRADE_LOG"); !log.empty()) {
+    k->writable.push_back(log);
+  }
+  std::istringstream tsan(env_value(request.env, "TSAN_OPTIONS"));
+  std::string option;
+  while (tsan >> option) {
+    if (option.rfind("log_path=", 0) == 0 && option.size() > 9) {
+      k->writable.push_back(fs::path(option.substr(9)).parent_path());
+    }
+  }
+  std::string preload = env_value(request.env, "LD_PRELOAD");
+  std::replace(preload.begin(), preload.end(), ':', ' ');
+  std::istringstream libs(preload);
+  std::string lib;
+  std::error_code ec;
+  while (libs >> lib) {
+    if (lib[0] == '/' && fs::exists(lib, ec)) {
+      k->readable.push_back(lib);
+    }
+  }
+}
+
+// The full tier's outer keeper names the run's init (the inner keeper) in
+// its first status line; 0 until that line has arrived.
+pid_t sandbox_init_pid(const std::string& status_bytes) {
+  std::size_t at = status_bytes.find("\"init_pid\":");
+  if (at == std::string::npos) {
+    return 0;
+  }
+  return static_cast<pid_t>(std::atol(status_bytes.c_str() + at + 11));
+}
+
 }  // namespace
 
 std::vector<std::string> default_environment(const std::filesystem::path& home) {
@@ -113,6 +164,8 @@ Result<RunResult> run_sandboxed(const Sandbox& sandbox, const RunRequest& reques
   }
 
   KeeperRequest keeper_request{request.argv, request.cwd, request.limits};
+  add_sandbox_paths(request, &keeper_request);
+  const bool full_tier = sandbox.tier() == "full";
   std::vector<std::string> args = sandbox.arguments(keeper_request);
   Clock::time_point start = Clock::now();
   // The whole environment is the request's: nothing of the grader's leaks in.
@@ -275,9 +328,12 @@ Result<RunResult> run_sandboxed(const Sandbox& sandbox, const RunRequest& reques
   });
 
   // The hang oracle, from the first interval on (the keeper has started
-  // main by then, or the sample finds no task and waits for the next).
+  // main by then, or the sample finds no task and waits for the next). In
+  // the full tier its root is the inner keeper (pid 1 of the run), known
+  // once the outer keeper's first line has arrived: the run's tasks are
+  // that keeper's descendants, never the keepers themselves.
   std::optional<HangOracle> oracle;
-  if (request.detect_hangs) {
+  if (request.detect_hangs && !full_tier) {
     oracle.emplace(keeper_pid, grader_pipes);
   }
   std::function<void()> sample_later = [&] {
@@ -285,6 +341,14 @@ Result<RunResult> run_sandboxed(const Sandbox& sandbox, const RunRequest& reques
     sample_timer.async_wait([&](const bp::error_code& e) {
       if (e || keeper_done || stopping) {
         return;
+      }
+      if (!oracle) {
+        pid_t init = sandbox_init_pid(status_bytes);
+        if (init <= 0) {
+          sample_later();
+          return;
+        }
+        oracle.emplace(init, grader_pipes);
       }
       std::optional<HangDiagnosis> hang =
           oracle->sample(result.stdin_written, output_received, in.is_open());
@@ -296,7 +360,7 @@ Result<RunResult> run_sandboxed(const Sandbox& sandbox, const RunRequest& reques
       sample_later();
     });
   };
-  if (oracle) {
+  if (request.detect_hangs) {
     sample_later();
   }
 

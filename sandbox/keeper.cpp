@@ -20,6 +20,10 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "sandbox/capabilities.h"
+#include "sandbox/namespaces.h"
+#include "sandbox/seccomp_filter.h"
+
 extern char** environ;
 
 namespace ipcgrade {
@@ -236,6 +240,14 @@ Parsed parse_args(const std::vector<std::string>& args) {
       p.request.limits.processes = static_cast<int>(number(v));
     } else if (a == "--open-files") {
       p.request.limits.open_files = static_cast<int>(number(v));
+    } else if (a == "--tier") {
+      p.request.full_tier = v == "full";
+    } else if (a == "--writable") {
+      p.request.writable.push_back(v);
+    } else if (a == "--readable") {
+      p.request.readable.push_back(v);
+    } else if (a == "--hidden") {
+      p.request.hidden.push_back(v);
     } else {
       p.error = "unknown option " + a;
       return p;
@@ -252,7 +264,7 @@ struct SetupError {
   int step;  // index into kSteps
   int err;
 };
-const char* const kSteps[] = {"chdir", "setrlimit", "execve"};
+const char* const kSteps[] = {"chdir", "setrlimit", "execve", "drop privileges", "seccomp"};
 
 }  // namespace
 
@@ -263,31 +275,47 @@ std::vector<std::string> keeper_arguments(const KeeperRequest& r) {
       "--memory", std::to_string(r.limits.memory_bytes),
       "--file-size", std::to_string(r.limits.file_size_bytes),
       "--processes", std::to_string(r.limits.processes),
-      "--open-files", std::to_string(r.limits.open_files),
-      "--"};
+      "--open-files", std::to_string(r.limits.open_files)};
+  if (r.full_tier) {
+    a.insert(a.end(), {"--tier", "full"});
+    for (const auto& [flag, paths] : {std::pair{"--writable", &r.writable},
+                                      std::pair{"--readable", &r.readable},
+                                      std::pair{"--hidden", &r.hidden}}) {
+      for (const auto& path : *paths) {
+        a.insert(a.end(), {flag, path.string()});
+      }
+    }
+  }
+  a.push_back("--");
   a.insert(a.end(), r.argv.begin(), r.argv.end());
   return a;
 }
 
-int keeper_main(const std::vector<std::string>& args) {
-  if (::fcntl(kStatusFd, F_GETFD) == -1) {
-    return 70;  // started by hand, not by the runner
-  }
-  // Only 0-2 and the status pipe may be open: whatever else the launcher let
-  // through would reach the student's program (Boost 1.81's close_all skips
-  // the gaps between whitelisted descriptors).
-  ::syscall(SYS_close_range, kStatusFd + 1, ~0U, 0);
-  ::fcntl(kStatusFd, F_SETFD, FD_CLOEXEC);
-  Parsed parsed = parse_args(args);
-  if (!parsed.error.empty()) {
-    emit({{"event", "error"}, {"message", "keeper: " + parsed.error}});
-    return 70;
-  }
-  const KeeperRequest& req = parsed.request;
+namespace {
 
-  pid_t grader = ::getppid();
+// Where the keeper runs: in the grader's namespaces (the reduced tier), or as
+// pid 1 of the run's own (the inner keeper of the full tier).
+enum class KeeperRole { kHost, kInit };
+
+// The tmpfs sizes of the full tier: /dev/shm may hold what one process may
+// map (its address-space limit, at most 1 GiB), /tmp a generous 256 MiB.
+SandboxRootPlan root_plan(const KeeperRequest& req) {
+  SandboxRootPlan plan;
+  plan.writable = req.writable;
+  plan.readable = req.readable;
+  plan.hidden = req.hidden;
+  plan.shm_bytes = std::min<std::uint64_t>(req.limits.memory_bytes, 1ull << 30);
+  plan.shm_bytes = std::max<std::uint64_t>(plan.shm_bytes, 64ull << 20);
+  return plan;
+}
+
+int run_keeper(const KeeperRequest& req, KeeperRole role, KeeperEpilogue epilogue,
+               rlim_t tasks_already_running);
+
+// The outer keeper of the full tier: unshare, fork pid 1, relay the
+// grader's request to stop, exit when pid 1 does.
+int run_outer_keeper(const KeeperRequest& req, KeeperEpilogue epilogue) {
   ::setsid();
-  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   ::prctl(PR_SET_PDEATHSIG, SIGTERM);
   sigset_t waited;
   sigemptyset(&waited);
@@ -296,7 +324,115 @@ int keeper_main(const std::vector<std::string>& args) {
   }
   ::sigprocmask(SIG_BLOCK, &waited, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
-  bool grader_gone = ::getppid() != grader;
+  // RLIMIT_NPROC counts the real user's tasks, which the new PID namespace's
+  // /proc will not show: count them here.
+  rlim_t running = ::geteuid() != 0 ? static_cast<rlim_t>(count_tasks_of_uid(::geteuid())) : 0;
+  Status s = unshare_namespaces();
+  if (!s.ok()) {
+    emit({{"event", "error"}, {"message", "keeper: full tier: " + s.message()}});
+    return 70;
+  }
+  pid_t init = ::fork();
+  if (init == -1) {
+    emit({{"event", "error"}, {"message", std::string("keeper: fork: ") + std::strerror(errno)}});
+    return 70;
+  }
+  if (init == 0) {
+    // The grader or the outer keeper gone: the whole namespace goes at once.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    ::sethostname("ipcgrade", 8);
+    s = build_sandbox_root(root_plan(req));
+    if (s.ok()) {
+      s = bring_up_loopback();
+    }
+    if (!s.ok()) {
+      emit({{"event", "error"}, {"message", "keeper: full tier: " + s.message()}});
+      ::_exit(70);
+    }
+    ::_exit(run_keeper(req, KeeperRole::kInit, epilogue, running));
+  }
+  emit({{"event", "sandbox"}, {"tier", "full"}, {"init_pid", init}});
+  ::close(kStatusFd);
+  int devnull = ::open("/dev/null", O_RDWR);
+  for (int fd = 0; fd <= 2; ++fd) {
+    ::dup2(devnull, fd);
+  }
+  if (devnull > 2) {
+    ::close(devnull);
+  }
+  for (;;) {
+    siginfo_t si;
+    int sig = ::sigwaitinfo(&waited, &si);
+    if (sig == -1) {
+      continue;
+    }
+    if (sig != SIGCHLD) {
+      ::kill(init, SIGTERM);
+      continue;
+    }
+    int raw = 0;
+    pid_t got;
+    while ((got = ::waitpid(init, &raw, WNOHANG)) == -1 && errno == EINTR) {
+    }
+    if (got == init) {
+      return WIFEXITED(raw) ? WEXITSTATUS(raw) : 70;
+    }
+  }
+}
+
+}  // namespace
+
+int keeper_main(const std::vector<std::string>& args, KeeperEpilogue epilogue) {
+  if (::fcntl(kStatusFd, F_GETFD) == -1) {
+    return 70;  // started by hand, not by the runner
+  }
+  // Only 0-2 and the status pipe may be open: whatever else the launcher let
+  // through would reach the student's program (Boost 1.81's close_all skips
+  // the gaps between whitelisted descriptors).
+  ::syscall(SYS_close_range, kStatusFd + 1, ~0U, 0);
+  ::fcntl(kStatusFd, F_SETFD, FD_CLOEXEC);
+  if (!args.empty() && args[0] == "--probe") {
+    return capability_probe_main(kStatusFd);
+  }
+  Parsed parsed = parse_args(args);
+  if (!parsed.error.empty()) {
+    emit({{"event", "error"}, {"message", "keeper: " + parsed.error}});
+    return 70;
+  }
+  if (parsed.request.full_tier) {
+    return run_outer_keeper(parsed.request, epilogue);
+  }
+  return run_keeper(parsed.request, KeeperRole::kHost, nullptr, 0);
+}
+
+namespace {
+
+int run_keeper(const KeeperRequest& req, KeeperRole role, KeeperEpilogue epilogue,
+               rlim_t tasks_already_running) {
+  const bool full = role == KeeperRole::kInit;
+  pid_t grader = ::getppid();
+  if (!full) {
+    ::setsid();
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  }
+  sigset_t waited;
+  sigemptyset(&waited);
+  for (int s : {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT}) {
+    sigaddset(&waited, s);
+  }
+  ::sigprocmask(SIG_BLOCK, &waited, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+  bool grader_gone = !full && ::getppid() != grader;
+  std::optional<SeccompFilter> filter;
+  if (full) {
+    Result<SeccompFilter> built = SeccompFilter::build();
+    if (!built.ok()) {
+      emit({{"event", "error"}, {"message", "keeper: " + built.status().message()}});
+      return 70;
+    }
+    filter.emplace(std::move(built.value()));
+  }
 
   // Everything the child needs is built before fork.
   std::vector<char*> argv;
@@ -306,7 +442,9 @@ int keeper_main(const std::vector<std::string>& args) {
   argv.push_back(nullptr);
   std::string cwd = req.cwd.string();
   rlim_t nproc = static_cast<rlim_t>(req.limits.processes);
-  if (::geteuid() != 0) {
+  if (full) {
+    nproc += tasks_already_running;
+  } else if (::geteuid() != 0) {
     nproc += static_cast<rlim_t>(count_tasks_of_uid(::geteuid()));
   }
   rlim_t cpu_seconds = static_cast<rlim_t>((req.limits.cpu.count() + 999) / 1000);
@@ -355,6 +493,15 @@ int keeper_main(const std::vector<std::string>& args) {
         e = {1, errno};
       }
     }
+    if (e.err == 0 && full) {
+      // After the rlimits (lowering them needs no capability, but keeps
+      // the order obvious); the filter last, it forbids nothing used here.
+      if (int err = drop_privileges(); err != 0) {
+        e = {3, err};
+      } else if (int err2 = filter->load(); err2 != 0) {
+        e = {4, err2};
+      }
+    }
     if (e.err == 0) {
       ::execve(argv[0], argv.data(), environ);
       e = {2, errno};
@@ -377,6 +524,7 @@ int keeper_main(const std::vector<std::string>& args) {
     ::close(devnull);
   }
   emit({{"event", "started"}, {"pid", main_pid}});
+  const std::int64_t started_at = static_cast<std::int64_t>(::time(nullptr));
 
   KeeperReport report;
   report.main_pid = main_pid;
@@ -395,7 +543,9 @@ int keeper_main(const std::vector<std::string>& args) {
     }
     if (sig == SIGCHLD) {
       main_exited = reap_adopted_until_main_exits(main_pid);
-    } else {
+    } else if (!full || si.si_pid == 0) {
+      // As pid 1, a signal from inside the sandbox carries its sender's
+      // pid; the outer keeper's comes from outside the namespace (0).
       stop = true;
     }
   }
@@ -504,9 +654,21 @@ int keeper_main(const std::vector<std::string>& args) {
   };
   ended["zombies"] = leftovers(report.zombies);
   ended["orphans"] = leftovers(report.orphans);
+  if (full && epilogue != nullptr) {
+    KeeperEpilogueContext ctx{report.main_pid, started_at,
+                              static_cast<std::int64_t>(::time(nullptr))};
+    try {
+      ended["inside"] = epilogue(ctx);
+    } catch (const std::exception& e) {
+      emit({{"event", "error"}, {"message", std::string("keeper: epilogue: ") + e.what()}});
+      return 70;
+    }
+  }
   emit(ended);
   return 0;
 }
+
+}  // namespace
 
 Result<KeeperReport> parse_keeper_status(const std::string& bytes) {
   KeeperReport r;
@@ -525,7 +687,10 @@ Result<KeeperReport> parse_keeper_status(const std::string& bytes) {
     if (event == "error") {
       return Status::Internal(j.value("message", "keeper failed"));
     }
-    if (event == "started") {
+    if (event == "sandbox") {
+      r.tier = j.value("tier", "reduced");
+      r.init_pid = j.value("init_pid", 0);
+    } else if (event == "started") {
       r.main_pid = j.value("pid", -1);
     } else if (event == "ended") {
       try {
@@ -539,6 +704,9 @@ Result<KeeperReport> parse_keeper_status(const std::string& bytes) {
           int value = j["status"].at("value").get<int>();
           r.status = j["status"].at("exited").get<bool>() ? WaitStatus::Exited(value)
                                                           : WaitStatus::Signaled(value);
+        }
+        if (j.contains("inside")) {
+          r.inside = j["inside"];
         }
         for (const char* key : {"zombies", "orphans"}) {
           auto& dest = std::string(key) == "zombies" ? r.zombies : r.orphans;

@@ -5,6 +5,10 @@
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
+#include <string>
+#include <vector>
+
+#include "sandbox/sandbox.h"
 
 namespace ipcgrade {
 
@@ -13,12 +17,27 @@ struct CliContext {
   std::filesystem::path self_exe;   // this binary (it is also the keeper)
   std::filesystem::path labs_root;  // the shipped labs/
   std::filesystem::path shim_path;  // libipcgrade_shim.so
+  // --isolation of grade, validate and repro (or IPCGRADE_ISOLATION):
+  // "auto", "reduced" or "full" (sandbox/sandbox.h).
+  std::string isolation = "auto";
 };
+
+// The sandbox options of a command that runs submissions: the tier asked
+// for, and the folders that must stay invisible inside (the lab, the
+// database's folder).
+inline SandboxOptions sandbox_options(const CliContext& ctx,
+                                      std::vector<std::filesystem::path> hidden) {
+  SandboxOptions o;
+  o.isolation = parse_isolation_choice(ctx.isolation).value_or(IsolationChoice::kAuto);
+  o.hidden = std::move(hidden);
+  return o;
+}
 
 void add_grade_command(CLI::App& app, const CliContext& ctx, int* exit_code);
 void add_labs_command(CLI::App& app, const CliContext& ctx, int* exit_code);
 void add_gen_command(CLI::App& app, const CliContext& ctx, int* exit_code);
 void add_validate_command(CLI::App& app, const CliContext& ctx, int* exit_code);
 void add_repro_command(CLI::App& app, const CliContext& ctx, int* exit_code);
+void add_doctor_command(CLI::App& app, const CliContext& ctx, int* exit_code);
 
 }  // namespace ipcgrade

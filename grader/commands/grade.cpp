@@ -58,8 +58,16 @@ int run_grade(const GradeArgs& args, const CliContext& ctx) {
     std::cerr << "ipcgrade grade: " << lab.status().message() << "\n";
     return lab.status().code() == Status::Code::kInternal ? kExitInternal : kExitUsage;
   }
-  Result<Sandbox> sandbox = Sandbox::probe(ctx.self_exe);
+  std::vector<fs::path> hidden = {lab_dir.value()};
+  if (!args.db.empty()) {
+    hidden.push_back(fs::absolute(args.db).parent_path());
+  }
+  Result<Sandbox> sandbox = Sandbox::probe(ctx.self_exe, sandbox_options(ctx, hidden));
   if (!sandbox.ok()) {
+    if (sandbox.status().code() == Status::Code::kInvalidInput) {  // --isolation full, refused
+      std::cerr << "ipcgrade grade: " << sandbox.status().message() << "\n";
+      return kExitUsage;
+    }
     std::cerr << "ipcgrade grade: internal error: " << sandbox.status().message() << "\n";
     return kExitInternal;
   }
@@ -81,7 +89,7 @@ int run_grade(const GradeArgs& args, const CliContext& ctx) {
   std::vector<Report> reports;
   const bool several = args.submissions.size() > 1;
   for (const std::string& submission : args.submissions) {
-    ReportContext rctx{submission, now_iso8601(), sandbox->tier()};
+    ReportContext rctx{submission, now_iso8601(), sandbox->tier(), sandbox->lacking()};
     if (several) {
       std::cerr << "grading " << submission << " ... " << std::flush;
     }

@@ -66,8 +66,12 @@ int run_validate(const ValidateArgs& args, const CliContext& ctx) {
                  "--no-reference to check only the variants)\n";
     return kExitUsage;
   }
-  Result<Sandbox> sandbox = Sandbox::probe(ctx.self_exe);
+  Result<Sandbox> sandbox = Sandbox::probe(ctx.self_exe, sandbox_options(ctx, {lab_dir.value()}));
   if (!sandbox.ok()) {
+    if (sandbox.status().code() == Status::Code::kInvalidInput) {  // --isolation full, refused
+      std::cerr << me << sandbox.status().message() << "\n";
+      return kExitUsage;
+    }
     std::cerr << me << "internal error: " << sandbox.status().message() << "\n";
     return kExitInternal;
   }

@@ -29,7 +29,7 @@ TEST_CASE("a report's JSON has every documented key and no other", "[grader][jso
 
   CHECK(keys_of(doc) == std::set<std::string>{"lab", "lab_hash", "submission", "submission_hash",
                                               "grader_version", "started_at", "duration_seconds",
-                                              "sandbox_tier", "status", "internal_error", "score",
+                                              "sandbox_tier", "sandbox_lacks", "status", "internal_error", "score",
                                               "max_score", "build", "tests", "findings", "advice"});
   CHECK(keys_of(doc["build"]) == std::set<std::string>{"ok", "output"});
   REQUIRE(doc["tests"].size() == 3);

@@ -26,6 +26,7 @@ inline Report sample_report(bool binary = false) {
   report.started_at = "2026-11-21T21:52:18Z";
   report.duration_seconds = 12.375;
   report.sandbox_tier = "reduced";
+  report.sandbox_lacks = "forced by --isolation reduced";
   report.score = 7.5;
   report.max_score = 20;
   report.build_ok = true;
@@ -110,6 +111,7 @@ inline void check_same_report(const Report& expected, const Report& actual) {
   CHECK(actual.started_at == expected.started_at);
   CHECK(actual.duration_seconds == expected.duration_seconds);
   CHECK(actual.sandbox_tier == expected.sandbox_tier);
+  CHECK(actual.sandbox_lacks == expected.sandbox_lacks);
   CHECK(actual.score == expected.score);
   CHECK(actual.max_score == expected.max_score);
   CHECK(actual.build_ok == expected.build_ok);

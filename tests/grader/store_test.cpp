@@ -305,7 +305,7 @@ TEST_CASE("a file that is not an ipcgrade store is refused and left as it was", 
       {"another application's database with changes still in its WAL",
        "is not an ipcgrade database (application_id 0x00000000"},
       {"a store written by a newer ipcgrade",
-       "was written by a newer ipcgrade (schema version 99; this ipcgrade knows up to 2)"},
+       "was written by a newer ipcgrade (schema version 99; this ipcgrade knows up to 3)"},
   }));
   const Store::Mode mode = GENERATE(Store::Mode::kReadWrite, Store::Mode::kReadOnly);
   CAPTURE(what, mode == Store::Mode::kReadOnly);
@@ -367,7 +367,7 @@ TEST_CASE("an empty or missing file becomes a store", "[grader][store]") {
   auto store = open_store(db);
   CHECK(query_one(db, "PRAGMA application_id") == std::to_string(Store::kApplicationId));
   CHECK(query_one(db, "PRAGMA user_version") == std::to_string(Store::schema_version()));
-  CHECK(Store::schema_version() == 2);
+  CHECK(Store::schema_version() == 3);
   CHECK(query_one(db, "PRAGMA journal_mode") == "wal");
   CHECK(query_one(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'") == "5");
 }
@@ -589,4 +589,24 @@ TEST_CASE("random damage to a store gives errors that name the file, never a cra
       }
     }
   }
+}
+
+TEST_CASE("a version 2 store keeps every result when it gains the sandbox_lacks column",
+          "[grader][store]") {
+  TempDir dir;
+  const fs::path db = dir / "grades.db";
+  {
+    auto store = open_store(db);
+    save_ok(*store, testing::sample_report());
+  }
+  // What an ipcgrade of schema version 2 left: no sandbox_lacks column.
+  exec_sql(db, "ALTER TABLE grading_runs DROP COLUMN sandbox_lacks");
+  exec_sql(db, "PRAGMA user_version = 2");
+  const std::string rows_before = row_counts(db);
+  auto store = open_store(db);
+  CHECK(query_one(db, "PRAGMA user_version") == "3");
+  CHECK(row_counts(db) == rows_before);
+  CHECK(query_one(db, "SELECT sandbox_lacks FROM grading_runs") == "");
+  CHECK(query_one(db, "SELECT sandbox_tier FROM grading_runs") == "reduced");
+  CHECK(query_one(db, "PRAGMA integrity_check") == "ok");
 }

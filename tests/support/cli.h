@@ -20,7 +20,11 @@ struct CliRun {
 };
 
 inline CliRun run_ipcgrade(const std::vector<std::string>& args, int wall_seconds = 600) {
-  static Sandbox sandbox = Sandbox::probe(IPCGRADE_BINARY).value();
+  // Always the reduced tier: it contains the grader under test (nothing it
+  // starts survives), while the grader must see the test's temporary labs
+  // and databases and make its own sandboxes, as it does on a real machine.
+  static Sandbox sandbox =
+      Sandbox::probe(IPCGRADE_BINARY, SandboxOptions{IsolationChoice::kReduced, {}}).value();
   RunRequest r;
   r.argv = {IPCGRADE_BINARY};
   r.argv.insert(r.argv.end(), args.begin(), args.end());

@@ -119,7 +119,7 @@ TEST_CASE("the JSON report has every documented field", "[grader][e2e]") {
   REQUIRE(run.exit_code == 1);
   json r = parse(run.out);
   for (const char* key : {"lab", "submission", "submission_hash", "lab_hash", "grader_version",
-                          "started_at", "score", "max_score", "status", "sandbox_tier", "build",
+                          "started_at", "score", "max_score", "status", "sandbox_tier", "sandbox_lacks", "build",
                           "tests", "findings"}) {
     CAPTURE(key);
     CHECK(r.contains(key));
