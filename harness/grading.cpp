@@ -124,7 +124,8 @@ TestOutcome run_test(const Sandbox& sandbox, const TestSpec& t, const fs::path& 
       req.env.push_back("IPCGRADE_STUDENT_DIR=" + build_dir.string());
     }
     if (t.faults.any()) {
-      req.env.push_back("IPCGRADE_FAULTS=" + fault_plan_text(t.faults, seed));
+      req.env.push_back("IPCGRADE_FAULTS=" + fault_plan_text(t.faults, seed) +
+                        (options.run_starting ? ",trace" : ""));
     }
     Result<RunObserver> observer =
         RunObserver::start(log_dir, "run-" + std::to_string(++*run_counter));
@@ -137,7 +138,15 @@ TestOutcome run_test(const Sandbox& sandbox, const TestSpec& t, const fs::path& 
     req.stdin_chunk = t.stdin_spec.chunk;
     req.stdin_pause = t.stdin_spec.pause;
     req.limits = t.limits;
+    if (options.run_starting) {
+      // The observer's environment entry is the one place that names the log.
+      const std::string entry = observer->log_environment();
+      options.run_starting(entry.substr(entry.find('=') + 1), rep);
+    }
     Result<RunResult> run = run_sandboxed(sandbox, req);
+    if (options.run_ended) {
+      options.run_ended();
+    }
     if (!run.ok()) {
       outcome.internal_error = run.status().message();
       return outcome;

@@ -28,6 +28,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,16 @@ struct GradeOptions {
   // nobody reads it: `validate` (which grades the same sources many times)
   // and `repro` (which re-runs one test).
   bool static_advice = true;
+  // A live view of the runs (`ipcgrade repro`, with harness/shim_log_follower.h):
+  // run_starting is called just before each run of a test starts, with
+  // the run's shim log (created, empty) and its repetition (0-based);
+  // run_ended just after that run ended, before it is judged. A watched
+  // run's fault plan also has the shim's `trace` item, which logs short
+  // transfers, stall pauses and perturbation totals too (bounded; no fault
+  // decision changes). Unset (the default): nothing is called and nothing
+  // more is logged.
+  std::function<void(const std::filesystem::path& log, int repetition)> run_starting;
+  std::function<void()> run_ended;
 };
 
 struct TestOutcome {

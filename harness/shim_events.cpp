@@ -112,7 +112,9 @@ std::optional<std::uint64_t> parse_u64(std::string_view s) {
   return static_cast<std::uint64_t>(*v);
 }
 
-std::optional<ShimRecord> parse_line(std::string_view line) {
+}  // namespace
+
+std::optional<ShimRecord> parse_shim_record(std::string_view line) {
   if (line.empty() || line.size() > kShimRecordMaxBytes) {
     return std::nullopt;
   }
@@ -146,7 +148,13 @@ std::optional<ShimRecord> parse_line(std::string_view line) {
       first = false;
       continue;
     }
-    if (key == "pid" || key == "tid") {
+    if (key == "t") {
+      auto v = parse_int(*value, 0, INT64_MAX);
+      if (!v) {
+        return std::nullopt;
+      }
+      rec.monotonic_ns = static_cast<std::uint64_t>(*v);
+    } else if (key == "pid" || key == "tid") {
       auto v = parse_int(*value, 1, 1 << 30);
       if (!v) {
         return std::nullopt;
@@ -167,6 +175,8 @@ std::optional<ShimRecord> parse_line(std::string_view line) {
   }
   return rec;
 }
+
+namespace {
 
 const std::string* field(const ShimRecord& r, const char* key) {
   auto it = r.fields.find(key);
@@ -227,7 +237,7 @@ ShimLog parse_shim_log(std::string_view bytes) {
       log.capped = true;
       break;
     }
-    std::optional<ShimRecord> rec = parse_line(line);
+    std::optional<ShimRecord> rec = parse_shim_record(line);
     if (rec) {
       log.records.push_back(std::move(*rec));
     } else {
@@ -384,7 +394,8 @@ ShimEvents classify_shim_events(const ShimLog& log) {
       } else {
         std::string target;
         for (const auto& [k, v] : r.fields) {
-          if (k != "call") {
+          // The call's object; in_row/max_in_row count injections.
+          if (k != "call" && k != "in_row" && k != "max_in_row") {
             target += (target.empty() ? "" : " ") + k + "=" + v.substr(0, 40);
           }
         }

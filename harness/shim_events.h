@@ -2,8 +2,8 @@
 // one run, read back from its log and turned into findings.
 //
 // The log is one record per line, written by harness/shim/shim_log.c:
-//   ev=<event> pid=<pid> tid=<tid> prog=<name> <key>=<value>...
-// with values %XX-escaped. It is HOSTILE input: the student's program can
+//   ev=<event> pid=<pid> tid=<tid> prog=<name> t=<ns> <key>=<value>...
+// with values %XX-escaped (t, CLOCK_MONOTONIC when written, may be absent). It is HOSTILE input: the student's program can
 // write into the same file. So reading is capped (kShimLogMaxBytes, and
 // kShimLogMaxRecords records), a line that does not parse is skipped and
 // counted, every number is range-checked, and nothing read here can make the
@@ -43,6 +43,7 @@ struct ShimRecord {
   long pid = 0;
   long tid = 0;
   std::string prog;
+  std::uint64_t monotonic_ns = 0;             // t=: when written; 0 if not given
   std::map<std::string, std::string> fields;  // unescaped values
   bool truncated = false;                      // the shim cut it (trunc=1)
 };
@@ -55,6 +56,12 @@ struct ShimLog {
 
 // Parses the log's bytes; never fails (bad lines are skipped and counted).
 ShimLog parse_shim_log(std::string_view bytes);
+
+// Parses one record: a line without its newline; nullopt if it does not
+// parse (longer than kShimRecordMaxBytes, a bad field, no ev/pid/prog).
+// parse_shim_log's parser, for readers that take the log a piece at a time
+// (shim_log_follower.h).
+std::optional<ShimRecord> parse_shim_record(std::string_view line);
 
 // Reads at most kShimLogMaxBytes of the file (not following a symlink) and
 // parses it. An internal error if the file cannot be opened: the grader

@@ -11,13 +11,29 @@
 // the one test (with --seed: repeat 1, that seed), and the result is shown
 // with the ordinary text report, so hidden tests keep their secrets here too.
 //
+// While each run goes on, the run's shim log is followed
+// (harness/shim_log_follower.h) and every record is printed as it is
+// appended, one plain line each (harness/shim_record_text.h): the faults
+// injected (EINTR, short transfers, stall pauses, perturbation totals) and
+// what the shim observed (signal-unsafe calls, objects not shared between
+// processes, descriptors leaked into an exec, IPC objects created and
+// removed), with the time since the run started, the pid and the program:
+//   +0.132s pid 4121 relay: read(fd 0) failed with EINTR (injected, 1 of at most 3 in a row)
+// The follower's thread prints them while the grading thread waits for the
+// run; it is stopped (and has printed the rest) before the run is judged,
+// so the lines of a run always come before the next run's and the report.
+// A run that injects a great deal shows its first kLiveLinesPerRun lines
+// and counts the rest.
+//
 // Exit codes: 1 the failure reproduced (the test failed, or the submission
 // did not build), 0 the test passed, 2 usage or input error (an unknown test
 // is named), 3 internal error of the grader.
 #include <fmt/format.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -28,6 +44,9 @@
 #include "harness/grading.h"
 #include "harness/lab_spec.h"
 #include "harness/repro_command.h"
+#include "harness/run_judge.h"
+#include "harness/shim_log_follower.h"
+#include "harness/shim_record_text.h"
 #include "harness/stdin_source.h"
 #include "harness/yaml_field.h"
 #include "sandbox/sandbox.h"
@@ -73,6 +92,129 @@ std::string faults_description(const FaultPlan& plan) {
   }
   return out;
 }
+
+// Past this many lines a run's records are counted, not shown: enough for
+// any failure to show how it started, few enough to keep the report in
+// sight.
+constexpr std::size_t kLiveLinesPerRun = 200;
+
+// What the records of one event are, for "(N more not shown: ...)".
+std::string record_noun(const std::string& event) {
+  static const std::map<std::string, std::string> kNouns = {
+      {"eintr", "injected EINTR"},
+      {"short-io", "short transfers"},
+      {"stall", "stall pauses"},
+      {"perturb-summary", "perturbation totals"},
+      {"signal-unsafe", "signal-unsafe calls"},
+      {"fd-leak", "leaked descriptors"},
+      {"ipc-create", "IPC objects created"},
+      {"ipc-remove", "IPC objects removed"},
+  };
+  auto it = kNouns.find(event);
+  return it == kNouns.end() ? event : it->second;
+}
+
+std::uint64_t monotonic_ns() {
+  struct timespec now {};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);  // the shim's t= clock
+  return static_cast<std::uint64_t>(now.tv_sec) * 1000000000u +
+         static_cast<std::uint64_t>(now.tv_nsec);
+}
+
+std::string offset_text(std::uint64_t since_ns) {
+  return fmt::format("+{:.3f}s", static_cast<double>(since_ns) / 1e9);
+}
+
+// The live view of one test's runs: a follower per run, started and
+// stopped by grading's run_starting/run_ended, printing to stdout. Used by
+// the grading thread; its sink runs on the follower's thread, which never
+// overlaps with the grading thread's printing (start prints before the
+// follower exists, end after it was joined).
+class LiveRuns {
+ public:
+  LiveRuns(const TestSpec& test, std::uint64_t first_seed)
+      : test_(test), first_seed_(first_seed) {
+    wording_.hide_names = test.hidden;
+  }
+
+  void run_starting(const fs::path& log, int repetition) {
+    shown_ = 0;
+    not_shown_.clear();
+    std::cout << "Run " << repetition + 1;
+    if (test_.repeat > 1) {
+      std::cout << " of " << test_.repeat;
+    }
+    if (test_.faults.any()) {
+      std::cout << " (fault seed " << first_seed_ + static_cast<std::uint64_t>(repetition) << ")";
+    }
+    std::cout << ", as it happens:\n" << std::flush;
+    started_ns_ = monotonic_ns();
+    Result<std::unique_ptr<ShimLogFollower>> follower =
+        ShimLogFollower::start(log, [this](const ShimRecord& r) { show(r); });
+    if (!follower.ok()) {
+      // The run goes on and is judged as always; only the live view is lost.
+      std::cout << "  (cannot show it live: " << follower.status().message() << ")\n";
+      return;
+    }
+    follower_ = std::move(follower.value());
+  }
+
+  void run_ended() {
+    const std::uint64_t ended_ns = monotonic_ns();
+    if (!follower_) {
+      return;
+    }
+    ShimLogFollower::Totals totals = follower_->stop();
+    follower_.reset();
+    std::string end = "  " + offset_text(ended_ns - started_ns_) + " the run ended";
+    if (shown_ == 0 && not_shown_.empty()) {
+      end += totals.records == 0 ? ": nothing was injected or observed"
+                                 : ": nothing injected or observed that is worth a line";
+    }
+    std::cout << end << "\n";
+    if (!not_shown_.empty()) {
+      std::string counts;
+      std::size_t total = 0;
+      for (const auto& [event, n] : not_shown_) {
+        counts += (counts.empty() ? "" : ", ") + fmt::format("{} {}", n, record_noun(event));
+        total += n;
+      }
+      std::cout << "  (" << total << " more not shown: " << counts << ")\n";
+    }
+    if (totals.capped) {
+      std::cout << "  (the log reached its size limit: later records were not read)\n";
+    }
+    std::cout << "\n" << std::flush;
+  }
+
+ private:
+  void show(const ShimRecord& r) {
+    std::optional<std::string> words = describe_shim_record(r, wording_);
+    if (!words) {
+      return;
+    }
+    if (shown_ >= kLiveLinesPerRun) {
+      ++not_shown_[r.event];
+      return;
+    }
+    ++shown_;
+    const std::uint64_t at = r.monotonic_ns != 0 ? r.monotonic_ns : monotonic_ns();
+    // The thread too when it is not the main one: threads share the pid.
+    std::cout << "  " << offset_text(at > started_ns_ ? at - started_ns_ : 0) << " pid " << r.pid
+              << (r.tid != 0 && r.tid != r.pid ? fmt::format(" thread {}", r.tid) : std::string())
+              << " " << printable_excerpt(r.prog, 64) << ": " << *words << "\n"
+              << std::flush;
+  }
+
+  const TestSpec& test_;
+  std::uint64_t first_seed_;
+  RecordWording wording_;
+  std::uint64_t started_ns_ = 0;
+  std::unique_ptr<ShimLogFollower> follower_;
+  // Follower thread while a run goes on; the grading thread after it was joined.
+  std::size_t shown_ = 0;
+  std::map<std::string, std::size_t> not_shown_;
+};
 
 int run_repro(const ReproArgs& args, const CliContext& ctx) {
   const char* me = "ipcgrade repro: ";
@@ -164,6 +306,11 @@ int run_repro(const ReproArgs& args, const CliContext& ctx) {
   options.only_tests = {t.name};
   options.shim_path = ctx.shim_path;
   options.lab_argument = args.lab;
+  LiveRuns live(t, first_seed);
+  options.run_starting = [&live](const fs::path& log, int repetition) {
+    live.run_starting(log, repetition);
+  };
+  options.run_ended = [&live] { live.run_ended(); };
   ReportContext rctx{args.submission, now_iso8601(), sandbox->tier()};
   Result<GradingOutcome> outcome =
       grade_submission(sandbox.value(), lab, args.submission, options);

@@ -24,6 +24,11 @@
  *                perturb=random|pct|mix picks a strategy (bench only; the
  *                grader writes bare `perturb`, the measured best), and
  *                perturb_trace logs every action taken (ev=perturb).
+ *     trace      logs what the faults do beyond what grading reads, for
+ *                `ipcgrade repro`'s live view: each short transfer
+ *                (ev=short-io), each stall pause (ev=stall), perturbation
+ *                totals (ev=perturb-summary); bounded per thread
+ *                (shim_trace_due). Changes no decision.
  *     stall      once per thread, a 200 ms pause at a seeded kill() or
  *                mutex unlock, measuring whether the tasks it would wake
  *                busy-wait meanwhile (shim_stall.c; ev=busy-wait).
@@ -56,7 +61,8 @@
  * thread never gets more than kEintrMaxRun injections in a row: the next
  * eligible call goes through, so a program that retries always progresses.
  * Every injection is logged (ev=eintr call=read fd=N, call=waitpid target=P,
- * call=sem_wait sem=0x...).
+ * call=sem_wait sem=0x..., each with in_row=K max_in_row=kEintrMaxRun: the
+ * K-th injection in a row in that thread).
  *
  * Interposed here: read, write, readv, writev, __read_chk (what read()
  * becomes in a program built with _FORTIFY_SOURCE), wait, waitpid, wait3,
@@ -212,6 +218,7 @@ SHIM_HIDDEN int shim_g_eintr;
 SHIM_HIDDEN int shim_g_perturb;
 SHIM_HIDDEN uint64_t shim_g_run_key;
 SHIM_HIDDEN int shim_g_perturb_trace;
+SHIM_HIDDEN int shim_g_fault_trace;
 
 /* ---- The PRNG: splitmix64, one state per thread ------------------------ */
 
@@ -291,16 +298,46 @@ static int fd_is_fifo(int fd) {
 #define SHIM_SHORTEST_READ ((size_t)2)
 #define SHIM_SHORTEST_WRITE ((size_t)PIPE_BUF + 1)
 
-/* The count to hand to the real call for a transfer of n bytes: n itself,
- * or (half of the time on a pipe, when n >= smallest) a short 1 <= k < n. */
-static size_t short_count(int fifo, size_t n, size_t smallest) {
+/* trace: the cuts of this thread so far (a forked child's main thread
+ * starts again from 0: the tid tells). */
+static SHIM_TLS uint64_t t_short_cuts;
+static SHIM_TLS long t_short_tid;
+
+static void short_io_log(const char *call, int fd, size_t asked, size_t k) {
+  if (!shim_g_fault_trace || !shim_log_on()) {
+    return;
+  }
+  long tid = syscall(SYS_gettid); /* never fails: errno untouched */
+  if (tid != t_short_tid) {
+    t_short_tid = tid;
+    t_short_cuts = 0;
+  }
+  if (!shim_trace_due(++t_short_cuts)) {
+    return;
+  }
+  struct shim_rec rec;
+  shim_rec_begin(&rec, "short-io");
+  shim_rec_str(&rec, "call", call);
+  shim_rec_int(&rec, "fd", fd);
+  shim_rec_int(&rec, "asked", (long long)asked);
+  shim_rec_int(&rec, "cut", (long long)k);
+  shim_rec_int(&rec, "n", (long long)t_short_cuts);
+  shim_rec_emit(&rec);
+}
+
+/* The count to hand to the real call (`call` on fd) for a transfer of n
+ * bytes: n itself, or (half of the time on a pipe, when n >= smallest) a
+ * short 1 <= k < n. */
+static size_t short_count(int fifo, size_t n, size_t smallest, const char *call, int fd) {
   if (!g_short_io || !fifo || n < smallest || n > SSIZE_MAX) {
     return n; /* oversized counts go through: the real call decides */
   }
   if (rng_next() >> 63) {
     return n;
   }
-  return 1 + (size_t)(rng_next() % (n - 1));
+  size_t k = 1 + (size_t)(rng_next() % (n - 1));
+  short_io_log(call, fd, n, k);
+  return k;
 }
 
 /* Up to this many entries of a cut iovec array are copied to the stack;
@@ -330,12 +367,12 @@ static ssize_t iov_total(const struct iovec *iov, int iovcnt) {
  * and points *use at iov itself or at copy. */
 static int short_iov(int fifo, size_t smallest, const struct iovec *iov,
                      int iovcnt, ssize_t total, struct iovec copy[kIovCopyMax],
-                     const struct iovec **use) {
+                     const struct iovec **use, const char *call, int fd) {
   *use = iov;
   if (total < 0) {
     return iovcnt;
   }
-  size_t k = short_count(fifo, (size_t)total, smallest);
+  size_t k = short_count(fifo, (size_t)total, smallest, call, fd);
   if (k == (size_t)total) {
     return iovcnt;
   }
@@ -466,6 +503,8 @@ static void eintr_log(const char *call, const char *key, long long value,
   } else {
     shim_rec_int(&rec, key, value);
   }
+  shim_rec_int(&rec, "in_row", (long long)t_eintr_run);
+  shim_rec_int(&rec, "max_in_row", kEintrMaxRun);
   shim_rec_emit(&rec);
 }
 
@@ -545,13 +584,13 @@ SHIM_HIDDEN int shim_eintr_sem_wait(sem_t *sem, const void *site,
 static SHIM_SLOW ssize_t read_with_faults(int fd, void *buf, size_t n) {
   int fifo = fd_is_fifo(fd);
   SHIM_PIPE_TRANSFER(fifo, eintr_io_now(fd, n, 0, "read"),
-                     real_read(fd, buf, short_count(fifo, n, SHIM_SHORTEST_READ)));
+                     real_read(fd, buf, short_count(fifo, n, SHIM_SHORTEST_READ, "read", fd)));
 }
 
 static SHIM_SLOW ssize_t write_with_faults(int fd, const void *buf, size_t n) {
   int fifo = fd_is_fifo(fd);
   SHIM_PIPE_TRANSFER(fifo, eintr_io_now(fd, n, 1, "write"),
-                     real_write(fd, buf, short_count(fifo, n, SHIM_SHORTEST_WRITE)));
+                     real_write(fd, buf, short_count(fifo, n, SHIM_SHORTEST_WRITE, "write", fd)));
 }
 
 /* A smaller count never turns a valid __read_chk into an overflow; an
@@ -564,7 +603,7 @@ static SHIM_SLOW ssize_t read_chk_with_faults(int fd, void *buf, size_t n,
   int fifo = fd_is_fifo(fd);
   SHIM_PIPE_TRANSFER(
       fifo, eintr_io_now(fd, n, 0, "read"),
-      real_read_chk(fd, buf, short_count(fifo, n, SHIM_SHORTEST_READ), buflen));
+      real_read_chk(fd, buf, short_count(fifo, n, SHIM_SHORTEST_READ, "read", fd), buflen));
 }
 
 static SHIM_SLOW ssize_t readv_with_faults(int fd, const struct iovec *iov,
@@ -576,7 +615,8 @@ static SHIM_SLOW ssize_t readv_with_faults(int fd, const struct iovec *iov,
   SHIM_PIPE_TRANSFER(
       fifo, total > 0 && eintr_io_now(fd, (size_t)total, 0, "readv"),
       ({
-        int cnt = short_iov(fifo, SHIM_SHORTEST_READ, iov, iovcnt, total, copy, &use);
+        int cnt = short_iov(fifo, SHIM_SHORTEST_READ, iov, iovcnt, total, copy, &use,
+                            "readv", fd);
         real_readv(fd, use, cnt);
       }));
 }
@@ -590,7 +630,8 @@ static SHIM_SLOW ssize_t writev_with_faults(int fd, const struct iovec *iov,
   SHIM_PIPE_TRANSFER(
       fifo, total > 0 && eintr_io_now(fd, (size_t)total, 1, "writev"),
       ({
-        int cnt = short_iov(fifo, SHIM_SHORTEST_WRITE, iov, iovcnt, total, copy, &use);
+        int cnt = short_iov(fifo, SHIM_SHORTEST_WRITE, iov, iovcnt, total, copy, &use,
+                            "writev", fd);
         real_writev(fd, use, cnt);
       }));
 }
@@ -805,6 +846,8 @@ static void parse_faults(const char *spec) {
       g_plan_stall = 1;
     } else if (item_is(b, len, "perturb_trace")) {
       shim_g_perturb_trace = 1;
+    } else if (item_is(b, len, "trace")) {
+      shim_g_fault_trace = 1;
     } else if (len > 5 && item_is(b, 5, "seed=") &&
                parse_u64(b + 5, len - 5, &seed)) {
       g_seed = seed;

@@ -46,6 +46,19 @@ extern SHIM_HIDDEN uint64_t shim_g_run_key; /* seed mixed with the name */
 /* perturb_trace: log every perturbation action (ev=perturb; tests and
  * the bench use it to see the decisions; the grader never asks for it). */
 extern SHIM_HIDDEN int shim_g_perturb_trace;
+/* trace: also log what the faults do that grading does not read, for
+ * `ipcgrade repro`'s live view: short transfers (ev=short-io), stall pauses
+ * (ev=stall) and perturbation totals (ev=perturb-summary). Bounded per
+ * thread (shim_trace_due(), shim_perturb.c); no decision depends on it. */
+extern SHIM_HIDDEN int shim_g_fault_trace;
+
+/* The n-th (from 1) traced event of a kind in one thread is logged when n
+ * is 1..4 or a power of two: every event of a short run, and at most about
+ * 60 records per thread and kind however long the run (each record says
+ * how many there were so far). */
+static inline int shim_trace_due(uint64_t n) {
+  return n <= 4 || (n & (n - 1)) == 0;
+}
 
 /* ---- Randomness -------------------------------------------------------- */
 

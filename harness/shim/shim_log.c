@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 static int g_inited;
@@ -113,6 +114,14 @@ void shim_rec_begin(struct shim_rec *r, const char *event) {
   shim_rec_int(r, "pid", (long long)syscall(SYS_getpid));
   shim_rec_int(r, "tid", (long long)syscall(SYS_gettid));
   shim_rec_str(r, "prog", g_prog);
+  /* When it happened: the reader turns it into a time since the run's
+   * start (`ipcgrade repro` shows it). A raw syscall: no vDSO state. */
+  int saved = errno;
+  struct timespec now;
+  if (syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &now) == 0) {
+    shim_rec_int(r, "t", (long long)now.tv_sec * 1000000000LL + now.tv_nsec);
+  }
+  errno = saved;
 }
 
 void shim_rec_str(struct shim_rec *r, const char *key, const char *value) {

@@ -10,7 +10,9 @@
  * many processes and threads log at once.
  *
  * Record format (docs for the reader: harness/shim_events.h):
- *   ev=<event> pid=<pid> tid=<tid> prog=<program name> <key>=<value>...\n
+ *   ev=<event> pid=<pid> tid=<tid> prog=<program name> t=<ns> <key>=<value>...\n
+ * t is CLOCK_MONOTONIC in nanoseconds when the record was begun (left out
+ * if the clock cannot be read).
  * Values are escaped: bytes <= 0x20, '%', '=' and >= 0x7f become %XX.
  * A record longer than SHIM_REC_MAX is cut and ends with `trunc=1`.
  *

@@ -26,6 +26,9 @@
  * Bounded. Each thread has a sleep budget (kSleepBudgetUs of planned sleep)
  * and a yield budget; past them its points do nothing. The budget counts
  * planned time, not measured time, so decisions stay deterministic.
+ * With the plan's `trace` item a thread logs its totals (ev=perturb-summary)
+ * after its 1st, 8th, 64th... action and when a budget runs out:
+ * bounded, and no decision depends on it.
  *
  * Strategies (IPCGRADE_FAULTS: perturb=random | perturb=pct | perturb=mix;
  * bare `perturb` is mix, which bench/bench_shim_overhead.cpp measured best):
@@ -194,6 +197,14 @@ struct perturb_thread {
   uint64_t change_at[kPctChanges];
   uint64_t forks;   /* lineage: forks made by this thread */
   uint64_t threads; /* lineage: threads created by this thread */
+  /* trace (perturb-summary): actions taken, by kind, and whether the end
+   * of each budget was logged. */
+  uint64_t actions;
+  uint32_t sleeps;
+  uint32_t aligns;
+  uint32_t handoffs;
+  int sleep_budget_logged;
+  int yield_budget_logged;
 };
 
 static SHIM_TLS struct perturb_thread t_pt;
@@ -208,6 +219,12 @@ static void seed_thread(uint64_t key) {
   t_pt.yields = 0;
   t_pt.forks = 0;
   t_pt.threads = 0;
+  t_pt.actions = 0;
+  t_pt.sleeps = 0;
+  t_pt.aligns = 0;
+  t_pt.handoffs = 0;
+  t_pt.sleep_budget_logged = 0;
+  t_pt.yield_budget_logged = 0;
   t_pt.seeded = 1;
   t_pt.low = (int)(draw() & 1);
   for (int i = 0; i < kPctChanges; i++) {
@@ -229,8 +246,37 @@ static void ensure_seeded(void) {
 
 /* ---- Time -------------------------------------------------------------- */
 
-/* perturb_trace: one record per action, in the thread's order. */
+/* trace (the plan item, for `ipcgrade repro`): this thread's totals so
+ * far, not every action: at its 1st, 8th, 64th, 512th... action (a thread
+ * takes a few thousand at most: its budgets) and when a budget runs out
+ * (`why` says which). A program with many threads stays readable. */
+static int summary_due(uint64_t n) {
+  return (n & (n - 1)) == 0 && __builtin_ctzll(n) % 3 == 0;
+}
+
+static void summary(const char *why) {
+  if (!shim_g_fault_trace || !shim_log_on()) {
+    return;
+  }
+  struct shim_rec rec;
+  shim_rec_begin(&rec, "perturb-summary");
+  shim_rec_str(&rec, "why", why);
+  shim_rec_int(&rec, "actions", (long long)t_pt.actions);
+  shim_rec_int(&rec, "sleeps", (long long)t_pt.sleeps);
+  shim_rec_int(&rec, "aligns", (long long)t_pt.aligns);
+  shim_rec_int(&rec, "slept_us", (long long)t_pt.slept_us);
+  shim_rec_int(&rec, "yields", (long long)t_pt.yields);
+  shim_rec_int(&rec, "handoffs", (long long)t_pt.handoffs);
+  shim_rec_int(&rec, "points", (long long)t_pt.points);
+  shim_rec_emit(&rec);
+}
+
+/* perturb_trace: one record per action, in the thread's order. Every
+ * action passes here, after its kind's counter was advanced. */
 static void trace(const char *act, uint64_t us) {
+  if (shim_g_fault_trace && summary_due(++t_pt.actions)) {
+    summary("progress");
+  }
   if (!shim_g_perturb_trace || !shim_log_on()) {
     return;
   }
@@ -244,9 +290,14 @@ static void trace(const char *act, uint64_t us) {
 
 static void sleep_us(uint64_t us) {
   if (t_pt.slept_us + us > kSleepBudgetUs) {
+    if (!t_pt.sleep_budget_logged) {
+      t_pt.sleep_budget_logged = 1;
+      summary("sleep-budget");
+    }
     return;
   }
   t_pt.slept_us += us;
+  t_pt.sleeps++;
   trace("sleep", us);
   struct timespec ts = {(time_t)(us / 1000000), (long)(us % 1000000) * 1000};
   (void)syscall(SYS_nanosleep, &ts, NULL);
@@ -254,6 +305,10 @@ static void sleep_us(uint64_t us) {
 
 static void yield_now(void) {
   if (t_pt.yields >= kYieldBudget) {
+    if (!t_pt.yield_budget_logged) {
+      t_pt.yield_budget_logged = 1;
+      summary("yield-budget");
+    }
     return;
   }
   t_pt.yields++;
@@ -276,9 +331,14 @@ static uint64_t monotonic_ns(void) {
  * really run together. */
 static void align_to_tick(void) {
   if (t_pt.slept_us + kTickNs / 1000 > kSleepBudgetUs) {
+    if (!t_pt.sleep_budget_logged) {
+      t_pt.sleep_budget_logged = 1;
+      summary("sleep-budget");
+    }
     return;
   }
   t_pt.slept_us += kTickNs / 1000;
+  t_pt.aligns++;
   trace("align", kTickNs / 1000);
   uint64_t ns = monotonic_ns();
   if (ns == 0) {
@@ -378,6 +438,7 @@ static int cond_handoff(pthread_mutex_t *m, int rc) {
     errno = saved_errno;
     return rc; /* not ours to release (an error-checking mutex says so) */
   }
+  t_pt.handoffs++;
   trace("handoff", 0);
   if ((r >> 2) & 1) {
     yield_now();

@@ -23,6 +23,10 @@
  * get it, and a lab plans it where nothing but waiting is left to do
  * during a stall (docs/lab-format.md).
  *
+ * With the plan's `trace` item each pause is also logged as it begins
+ * (ev=stall call=kill target=PID us=200000; target 0 for an unlock): one
+ * record per thread at most.
+ *
  * Rules: those of ipcgrade_shim.c. Raw syscalls only, stack buffers, no
  * allocation, errno preserved: kill() may be called from a signal handler.
  */
@@ -159,6 +163,15 @@ SHIM_HIDDEN void shim_stall_point(long target, const char *call) {
   int n = list_tasks(pid, pid == self_pid ? self_tid : -1, tids);
   for (int i = 0; i < n; i++) {
     have[i] = runnable_ns(pid, tids[i], &before[i]);
+  }
+  if (shim_g_fault_trace) {
+    /* Before the pause, so that a live view shows it as it begins. */
+    struct shim_rec rec;
+    shim_rec_begin(&rec, "stall");
+    shim_rec_str(&rec, "call", call);
+    shim_rec_int(&rec, "target", target);
+    shim_rec_int(&rec, "us", (long long)(kStallNs / 1000));
+    shim_rec_emit(&rec);
   }
   const uint64_t start = now_ns();
   if (start != 0) {

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <string>
 
 #include "tests/support/cli.h"
@@ -87,4 +88,70 @@ TEST_CASE("a finding's reproduce command is ipcgrade repro, with the shell form 
                                " --lab pipes --test relay-short-io --seed 11\n"));
   CHECK_THAT(repro, Contains("\n# without the grader: cd "));
   CHECK_THAT(repro, Contains("IPCGRADE_STUDENT_DIR=\"$(pwd -P)\" IPCGRADE_FAULTS=short_io,seed=11 ./relay cat"));
+}
+
+namespace {
+
+// Where the first line matching `pattern` starts in `out`, or npos.
+std::size_t first_match(const std::string& out, const std::string& pattern) {
+  std::smatch m;
+  if (!std::regex_search(out, m, std::regex(pattern))) {
+    return std::string::npos;
+  }
+  return static_cast<std::size_t>(m.position(0));
+}
+
+// An injected EINTR as repro prints it while the run goes on.
+const char* const kLiveEintr =
+    R"(\n  \+\d+\.\d{3}s pid \d+ relay: (read|write|waitpid)\([^)]*\) failed with EINTR )"
+    R"(\(injected, [123] of at most 3 in a row\)\n)";
+
+}  // namespace
+
+TEST_CASE("repro shows each injected EINTR as it happens, before the result, and exits 1 "
+          "when the failure reproduces",
+          "[grader][e2e][repro]") {
+  const std::string buggy = (kPipes / "buggy" / "relay-no-eintr-retry").string();
+  auto run = run_ipcgrade({"repro", buggy, "--lab", "pipes", "--test", "relay-eintr"});
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 1);
+  const std::size_t live = first_match(run.out, kLiveEintr);
+  const std::size_t header = run.out.find("Run 1 (fault seed 13), as it happens:\n");
+  const std::size_t ended = first_match(run.out, R"(\n  \+\d+\.\d{3}s the run ended\n)");
+  const std::size_t report = run.out.find("ipcgrade report");
+  REQUIRE(header != std::string::npos);
+  REQUIRE(live != std::string::npos);
+  REQUIRE(ended != std::string::npos);
+  REQUIRE(report != std::string::npos);
+  // The run's lines, then the end of the run, then the report and verdict.
+  CHECK(header < live);
+  CHECK(live < ended);
+  CHECK(ended < report);
+  CHECK(report < run.out.find("Reproduced: relay-eintr failed with eintr."));
+}
+
+TEST_CASE("repro of the reference solution under the same EINTR plan shows the injections "
+          "and exits 0",
+          "[grader][e2e][repro]") {
+  auto run = run_ipcgrade(
+      {"repro", (kPipes / "solution").string(), "--lab", "pipes", "--test", "relay-eintr"});
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 0);
+  // The solution is interrupted too (it retries): the same kind of lines.
+  const std::size_t live = first_match(run.out, kLiveEintr);
+  REQUIRE(live != std::string::npos);
+  CHECK(live < run.out.find("ipcgrade report"));
+  CHECK_THAT(run.out, Contains("Not reproduced: relay-eintr passed."));
+}
+
+TEST_CASE("repro shows the short transfers it injects with their sizes", "[grader][e2e][repro]") {
+  auto run = run_ipcgrade({"repro", variant("relay-ignores-short-writes"), "--lab", "pipes",
+                           "--test", "relay-short-io", "--seed", "11"});
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 1);
+  const std::size_t live = first_match(
+      run.out, R"(\n  \+\d+\.\d{3}s pid \d+ relay: write\(fd \d+\) of \d+ bytes cut short )"
+               R"(after at most \d+ \(short write injected\))");
+  REQUIRE(live != std::string::npos);
+  CHECK(live < run.out.find("ipcgrade report"));
 }
