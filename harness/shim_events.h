@@ -13,6 +13,9 @@
 // Events (one struct each, below): signal-unsafe, not-pshared, fd-leak (with
 // exec-failed withdrawing an attempt), ipc-create/ipc-remove, eintr (written
 // by the EINTR fault), busy-wait (written by the stall fault). Unknown events are kept as records and ignored.
+// With the fault plan's `trace` item (only `ipcgrade repro` asks for it) the
+// shim also writes short-io, stall and perturb-summary records: grading
+// ignores them, harness/shim_record_text.h words them.
 //
 // All functions are pure except read_shim_log (reads a file) and
 // addr2line_symbolizer (runs addr2line under the sandbox). Thread-compatible.
