@@ -48,6 +48,11 @@ struct Finding {
   std::string message;   // what was expected, what happened, where to look
   std::string evidence;  // what was observed (diff, signal, holders...)
   std::string repro;     // a shell command that reproduces it
+  // For a `race` found by repetitions that disagree: the kind the first
+  // failing run had (a lost wake-up is a deadlock in the runs where it
+  // happens). Used by `validate` to match a variant's declared kind; not
+  // part of the JSON report (the evidence says it in words).
+  std::optional<FindingKind> failing_kind;
 };
 
 // Adds `extra` to `findings`, skipping a finding whose kind is already there

@@ -251,6 +251,7 @@ TestOutcome run_test(const Sandbox& sandbox, const TestSpec& t, const fs::path& 
                                   : std::string()) +
                   ": [" + std::string(to_string(what.kind)) + "] " + what.evidence;
   race.repro = what.repro;
+  race.failing_kind = what.kind;
   outcome.findings = {race};
   merge_findings(outcome.findings, observed);
   return outcome;

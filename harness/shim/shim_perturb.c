@@ -44,10 +44,17 @@
  *           child starts, one time in two, at the next whole millisecond of
  *           the monotonic clock (siblings made close together then start
  *           together, which is what exposes unlocked counters shared
- *           between processes); a sleep of 0.1-1 ms just before pause or
- *           sigsuspend three times in four (a signal sent between a flag
- *           check and pause() then arrives before pause() and is lost,
- *           as it can be in reality); and the hand-off after a condition
+ *           between processes); a sleep of 0.1-1 ms just before
+ *           sigsuspend three times in four; the *signal window* just
+ *           before pause(), three times in four: the caller sleeps until
+ *           no signal has been handled for kPauseQuietUs (at most
+ *           kPauseWindowMaxUs in all), so the signals sent between a flag
+ *           check and pause() arrive before pause() and are lost, as they
+ *           can be in reality when the caller is descheduled there (a
+ *           handled signal always ends a nanosleep, SA_RESTART or not; a
+ *           blocked one does not, so a program that blocks its signals and
+ *           waits with sigsuspend never meets this window); and the
+ *           hand-off after a condition
  *           wait one time in four (another thread may take the mutex
  *           first: an `if` instead of a `while` around the wait shows).
  *
@@ -175,6 +182,9 @@ SHIM_HIDDEN void shim_perturb_init(void) {
 
 enum {
   kSleepBudgetUs = 10000, /* planned sleep per thread: 10 ms */
+  kPauseQuietUs = 5000,       /* the signal window before pause() ends   */
+  kPauseWindowMaxUs = 50000,  /* after this long without a signal, or    */
+  kPauseWindows = 64,         /* this long in all; this many per thread */
   kYieldBudget = 2000,    /* yields per thread */
   kPctChanges = 3,        /* change points per thread */
   kPctHorizon = 400,      /* ... drawn among its first points */
@@ -192,6 +202,7 @@ struct perturb_thread {
   uint64_t points;
   uint64_t slept_us;
   uint32_t yields;
+  uint32_t pause_windows;
   int seeded;
   int low; /* pct: low priority now */
   uint64_t change_at[kPctChanges];
@@ -217,6 +228,7 @@ static void seed_thread(uint64_t key) {
   t_pt.points = 0;
   t_pt.slept_us = 0;
   t_pt.yields = 0;
+  t_pt.pause_windows = 0;
   t_pt.forks = 0;
   t_pt.threads = 0;
   t_pt.actions = 0;
@@ -386,10 +398,38 @@ static void pct_point(enum shim_point where, uint64_t r) {
   sleep_us(where == kPointStart ? 200 + v % 800 : 20 + v % 150);
 }
 
+/* The signal window before pause(): sleeps until kPauseQuietUs pass with
+ * no signal handled (a handled signal ends a nanosleep with EINTR: start a
+ * quiet interval again), or kPauseWindowMaxUs in all. Its own budget, a
+ * count of windows, keeps the decisions independent of timing; only the
+ * window's length depends on when signals come. */
+static void pause_window(void) {
+  if (t_pt.pause_windows >= kPauseWindows) {
+    return;
+  }
+  t_pt.pause_windows++;
+  t_pt.sleeps++; /* a delay, in the trace's totals */
+  trace("pause-window", kPauseQuietUs);
+  uint64_t start = monotonic_ns();
+  for (;;) {
+    struct timespec ts = {0, (long)kPauseQuietUs * 1000};
+    if (syscall(SYS_nanosleep, &ts, NULL) == 0 || errno != EINTR) {
+      return;
+    }
+    if (start == 0 || monotonic_ns() - start >= (uint64_t)kPauseWindowMaxUs * 1000) {
+      return;
+    }
+  }
+}
+
 static void mix_point(enum shim_point where, uint64_t r) {
   uint64_t v = r >> 10;
   if (where == kPointStart && (r & 1)) {
     align_to_tick();
+  } else if (where == kPointBeforePause) {
+    if ((r & 3) != 0) {
+      pause_window();
+    }
   } else if (where == kPointBeforeSleep && (r & 3) != 0) {
     sleep_us(100 + v % 900);
   } else {
@@ -673,7 +713,7 @@ SHIM_EXPORT int pause(void) {
   if (SHIM_LIKELY(!shim_g_perturb)) {
     return real_pause();
   }
-  shim_perturb_point(kPointBeforeSleep);
+  shim_perturb_point(kPointBeforePause);
   return real_pause();
 }
 

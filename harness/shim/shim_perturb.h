@@ -19,7 +19,8 @@ enum shim_point {
   kPointAfter,       /* after it returned */
   kPointUnlocked,    /* after a mutex unlock or sem_post: others may run */
   kPointStart,       /* first thing in a new thread or a forked child */
-  kPointBeforeSleep, /* just before pause()/sigsuspend() */
+  kPointBeforeSleep, /* just before sigsuspend() */
+  kPointBeforePause, /* just before pause(): the signal window (mix) */
 };
 
 void shim_perturb_point(enum shim_point where) SHIM_HIDDEN;
