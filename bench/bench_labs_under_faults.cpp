@@ -14,11 +14,11 @@
 //      merged over a test's repetitions, so for them the rate is measured
 //      over R separate gradings of one run each.
 //   3. Hang verdicts: every variant that declares eof-hang or deadlock, run
-//      L times (default 10) on its first caught_by test that hangs, straight through the
-//      runner: how long after the first hung sample the oracle gave its
-//      verdict (the hang formed at most one 100 ms sampling interval before
-//      that sample), the median over all of them, and how many runs reached
-//      the wall clock instead.
+//      L times (default 10) on its first caught_by test that hangs, straight
+//      through the runner with the test's fault plan: how long after the
+//      first hung sample the oracle gave its verdict (the hang formed at
+//      most one 100 ms sampling interval before that sample), the median
+//      over all of them, and how many runs reached the wall clock instead.
 //    Then what sampling costs: the grader's CPU time over a run of sleeping
 //    programs with the oracle on and off.
 // The shim's own overhead is printed by bench_shim_overhead.
@@ -45,6 +45,7 @@
 #include "harness/builder.h"
 #include "harness/grading.h"
 #include "harness/lab_spec.h"
+#include "harness/repro_command.h"
 #include "harness/runner.h"
 #include "harness/stdin_source.h"
 #include "harness/variant_spec.h"
@@ -366,6 +367,14 @@ int latency(const Sandbox& sandbox, const std::vector<LabSpec>& labs, int runs) 
           req.argv.insert(req.argv.end(), candidate->args.begin(), candidate->args.end());
           req.cwd = build_dir;
           req.env = default_environment(build_dir);
+          // The test's own fault plan, as grading runs it (a lost wake-up
+          // hangs only in the schedules perturbation makes).
+          req.env.push_back(std::string("LD_PRELOAD=") + IPCGRADE_SHIM_PATH);
+          req.env.push_back("IPCGRADE_STUDENT_DIR=" + build_dir.string());
+          if (candidate->faults.any()) {
+            req.env.push_back("IPCGRADE_FAULTS=" +
+                              fault_plan_text(candidate->faults, candidate->faults.seed + i));
+          }
           req.stdin_data = *input;
           req.stdin_chunk = candidate->stdin_spec.chunk;
           req.stdin_pause = candidate->stdin_spec.pause;
