@@ -91,14 +91,17 @@ Status make_read_only(const std::string& target, bool recursive) {
 
 // A bind of what `fd` (O_PATH) names: sources are opened before /tmp is
 // covered by the staging root, since the run's scratch usually lives there.
+// Not recursive: a recursive bind of /tmp itself would bring the staging
+// root mounted on it along instead of /tmp's files, and nothing mounted
+// below a run's folder belongs in the sandbox anyway.
 Status bind_fd(int fd, const std::string& target, bool read_only) {
   std::string source = "/proc/self/fd/" + std::to_string(fd);
-  Status s = do_mount(source.c_str(), target, nullptr, MS_BIND | MS_REC);
+  Status s = do_mount(source.c_str(), target, nullptr, MS_BIND);
   if (!s.ok()) {
     return s;
   }
   if (read_only) {
-    return make_read_only(target, true);
+    return make_read_only(target, false);
   }
   return do_mount(nullptr, target, nullptr, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV);
 }

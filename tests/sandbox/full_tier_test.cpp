@@ -87,6 +87,15 @@ TEST_CASE("inside the full tier nothing outside the run's folder is writable",
   CHECK_FALSE(fs::exists("/usr/ipcgrade-x"));
 }
 
+TEST_CASE("inside the full tier a run whose folder is /tmp itself sees the host's /tmp",
+          "[sandbox][full]") {
+  // Regression: a recursive bind of /tmp brought the staging root along.
+  TempDir dir;
+  dir.write("visible.txt", "yes\n");
+  RunResult r = run_in(full_sandbox(), "/tmp", "cat " + (dir.path() / "visible.txt").string());
+  CHECK(r.stdout_data == "yes\n");
+}
+
 TEST_CASE("inside the full tier a loopback service outside cannot be reached",
           "[sandbox][full]") {
   int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -181,10 +190,17 @@ TEST_CASE("the reduced tier is recorded when it is forced", "[sandbox][tier]") {
 
 TEST_CASE("asking for the full tier where a feature is missing is refused, never downgraded",
           "[sandbox][tier]") {
+  // `auto` here, whatever tier the suite itself was asked to run.
+  const char* asked = std::getenv("IPCGRADE_ISOLATION");
+  const std::string saved = asked != nullptr ? asked : "";
+  ::unsetenv("IPCGRADE_ISOLATION");
   ::setenv("IPCGRADE_PROBE_DISABLE", "seccomp", 1);
   Result<Sandbox> full = Sandbox::probe(IPCGRADE_BINARY, SandboxOptions{IsolationChoice::kFull, {}});
   Result<Sandbox> automatic = Sandbox::probe(IPCGRADE_BINARY);
   ::unsetenv("IPCGRADE_PROBE_DISABLE");
+  if (asked != nullptr) {
+    ::setenv("IPCGRADE_ISOLATION", saved.c_str(), 1);
+  }
   REQUIRE_FALSE(full.ok());
   CHECK(full.status().code() == Status::Code::kInvalidInput);
   CHECK_THAT(full.status().message(), Contains("seccomp (disabled by IPCGRADE_PROBE_DISABLE)"));
