@@ -163,7 +163,10 @@ Result<RunResult> run_sandboxed(const Sandbox& sandbox, const RunRequest& reques
     return Status::Internal("runner: status pipe: " + ec.message());
   }
 
-  KeeperRequest keeper_request{request.argv, request.cwd, request.limits};
+  KeeperRequest keeper_request;
+  keeper_request.argv = request.argv;
+  keeper_request.cwd = request.cwd;
+  keeper_request.limits = request.limits;
   add_sandbox_paths(request, &keeper_request);
   const bool full_tier = sandbox.tier() == "full";
   std::vector<std::string> args = sandbox.arguments(keeper_request);

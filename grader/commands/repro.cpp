@@ -311,7 +311,7 @@ int run_repro(const ReproArgs& args, const CliContext& ctx) {
     live.run_starting(log, repetition);
   };
   options.run_ended = [&live] { live.run_ended(); };
-  ReportContext rctx{args.submission, now_iso8601(), sandbox->tier()};
+  ReportContext rctx{args.submission, now_iso8601(), sandbox->tier(), sandbox->lacking()};
   Result<GradingOutcome> outcome =
       grade_submission(sandbox.value(), lab, args.submission, options);
   if (!outcome.ok()) {
