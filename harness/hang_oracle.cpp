@@ -200,8 +200,23 @@ std::string who(int pid, int tid, const std::string& command) {
 
 std::string pipe_name(std::uint64_t inode) { return "pipe:[" + std::to_string(inode) + "]"; }
 
-// The call a task is blocked in, in words: "read(fd 0 → pipe:[123])".
-std::string describe_call(const HangOracle::TaskSample& t) {
+// The run's process whose pid is `run_pid` in the run's own numbering (the
+// one wait4's and waitid's arguments use); nullptr when none is blocked.
+const HangOracle::TaskSample* run_process(const std::vector<HangOracle::TaskSample>& tasks,
+                                          int run_pid) {
+  for (const HangOracle::TaskSample& t : tasks) {
+    if (t.run_pid == run_pid && t.run_tid == run_pid) {
+      return &t;
+    }
+  }
+  return nullptr;
+}
+
+// The call a task is blocked in, in words: "read(fd 0 → pipe:[123])",
+// "wait4(101) for child 101 (cat)". `tasks` (the run's blocked tasks) names
+// the child a wait is for.
+std::string describe_call(const HangOracle::TaskSample& t,
+                          const std::vector<HangOracle::TaskSample>& tasks) {
   const std::uint64_t* a = t.args;
   std::string name = syscall_name(t.syscall_nr);
   switch (t.wait) {
@@ -211,12 +226,17 @@ std::string describe_call(const HangOracle::TaskSample& t) {
       return name + "(fd " + std::to_string(t.fd) + " → " + pipe_name(t.pipe_inode) +
              ") on a full pipe";
     case HangOracle::WaitKind::kChildWait: {
+      auto child_name = [&](int run_pid) {
+        const HangOracle::TaskSample* child = run_process(tasks, run_pid);
+        return child ? " (" + child->command + ")" : std::string();
+      };
       int pid = static_cast<int>(a[0]);
       if (t.syscall_nr == kWaitid) {
         int idtype = static_cast<int>(a[0]);
         int id = static_cast<int>(a[1]);
         if (idtype == P_PID) {
-          return "waitid(P_PID, " + std::to_string(id) + ") for child " + std::to_string(id);
+          return "waitid(P_PID, " + std::to_string(id) + ") for child " + std::to_string(id) +
+                 child_name(id);
         }
         if (idtype == P_PGID) {
           return "waitid(P_PGID, " + std::to_string(id) + ") for its children in group " +
@@ -225,7 +245,8 @@ std::string describe_call(const HangOracle::TaskSample& t) {
         return "waitid(P_ALL) for its children";
       }
       if (pid > 0) {
-        return "wait4(" + std::to_string(pid) + ") for child " + std::to_string(pid);
+        return "wait4(" + std::to_string(pid) + ") for child " + std::to_string(pid) +
+               child_name(pid);
       }
       if (pid == -1) {
         return "wait4(-1) for its children";
@@ -411,6 +432,17 @@ bool HangOracle::quick_refusal(bool stdin_pending) {
 }
 
 bool HangOracle::take_snapshot(bool stdin_pending, Snapshot* snap) {
+  // The run's PID namespace is the keeper's: its NSpid line has one id per
+  // level, the last being the keeper's pid there (1 in the full tier).
+  if (!ns_level_) {
+    std::optional<std::string> status = proc_.read("/proc/" + std::to_string(keeper_) + "/status");
+    if (!status) {
+      last_reason_ = "the keeper is gone";
+      return false;
+    }
+    std::vector<int> ids = namespace_ids(*status, "NSpid");
+    ns_level_ = ids.empty() ? 0 : ids.size() - 1;
+  }
   if (quick_refusal(stdin_pending)) {
     return false;
   }
@@ -684,6 +716,18 @@ bool HangOracle::examine_task(int pid, int tid, bool stdin_pending, TaskSample* 
     return refuse("cannot read " + dir + "/status", st->start_time);
   }
   out->switches = *vol + *nonvol;
+  out->run_pid = pid;
+  out->run_tid = tid;
+  if (ns_level_.value_or(0) > 0) {
+    const std::size_t level = *ns_level_;
+    std::vector<int> tgids = namespace_ids(*status, "NStgid");
+    std::vector<int> tids = namespace_ids(*status, "NSpid");
+    if (tgids.size() <= level || tids.size() <= level) {
+      return refuse("cannot read the pid of " + name + " in the run's namespace", st->start_time);
+    }
+    out->run_pid = tgids[level];
+    out->run_tid = tids[level];
+  }
   return true;
 }
 
@@ -768,8 +812,10 @@ std::optional<HangDiagnosis> HangOracle::confirm(const Snapshot& snap) {
   };
   std::map<std::uint64_t, std::vector<End>> ends;
   std::map<int, std::string> command;
+  std::map<int, int> run_pid;  // host pid → the run's own (what a diagnosis shows)
   for (const TaskSample& t : snap.tasks) {
     command.emplace(t.pid, t.command);
+    run_pid.emplace(t.pid, t.run_pid);
   }
   for (int pid : live) {
     const std::string p = "/proc/" + std::to_string(pid);
@@ -817,18 +863,20 @@ std::optional<HangDiagnosis> HangOracle::confirm(const Snapshot& snap) {
   std::map<int, std::string> calls;  // pid → the first task's call, for sentences
   for (const TaskSample& t : snap.tasks) {
     BlockedTask b;
-    b.pid = t.pid;
-    b.tid = t.tid;
+    b.pid = t.run_pid;
+    b.tid = t.run_tid;
     b.command = t.command;
     b.state = t.state;
     b.syscall_nr = t.syscall_nr;
-    b.blocking_call = describe_call(t);
+    b.blocking_call = describe_call(t, snap.tasks);
     std::optional<std::string> wchan = proc_.read(task_dir(t.pid, t.tid) + "/wchan");
     b.wchan = wchan.value_or("");
     calls.emplace(t.pid, b.blocking_call);
     d.tasks.push_back(std::move(b));
   }
-  auto process_name = [&](int pid) { return command[pid] + " (pid " + std::to_string(pid) + ")"; };
+  auto process_name = [&](int pid) {
+    return command[pid] + " (pid " + std::to_string(run_pid[pid]) + ")";
+  };
   // A holder that waits only for children or signals will not write again
   // before the reader ends: what the reader waits for is EOF.
   auto passive = [&](int pid) {
@@ -867,13 +915,13 @@ std::optional<HangDiagnosis> HangOracle::confirm(const Snapshot& snap) {
     if (!self_held && !all_passive) {
       continue;  // a holder may still write: that is a wait for data, not EOF
     }
-    std::string line =
-        who(t.pid, t.tid, t.command) + " blocked in " + describe_call(t) + "; write end held by: ";
+    std::string line = who(t.run_pid, t.run_tid, t.command) + " blocked in " +
+                       describe_call(t, snap.tasks) + "; write end held by: ";
     std::string summary;
     for (std::size_t i = 0; i < w.size(); ++i) {
       const End& e = w[i];
       bool reader = is_process_of(snap.tasks, e.pid, WaitKind::kPipeRead, t.pipe_inode);
-      line += (i ? ", " : "") + std::string("pid ") + std::to_string(e.pid) + " (" +
+      line += (i ? ", " : "") + std::string("pid ") + std::to_string(run_pid[e.pid]) + " (" +
               command[e.pid] + ") fd " + std::to_string(e.fd) +
               (reader ? " [the reader itself]" : "");
       if (i < kNamedHolders) {
@@ -889,7 +937,7 @@ std::optional<HangDiagnosis> HangOracle::confirm(const Snapshot& snap) {
                    (more == 1 ? " more descriptor" : " more descriptors");
       }
       if (eof_pipes.count(t.pipe_inode) == 0) {
-        d.holders.push_back({e.pid, e.fd, command[e.pid], reader, t.pipe_inode});
+        d.holders.push_back({run_pid[e.pid], e.fd, command[e.pid], reader, t.pipe_inode});
       }
     }
     eof_pipes.insert(t.pipe_inode);
@@ -910,7 +958,7 @@ std::optional<HangDiagnosis> HangOracle::confirm(const Snapshot& snap) {
     bool others = false;
     for (const BlockedTask& b : d.tasks) {
       bool listed = std::any_of(snap.tasks.begin(), snap.tasks.end(), [&](const TaskSample& t) {
-        return t.pid == b.pid && t.tid == b.tid && t.wait == WaitKind::kPipeRead &&
+        return t.run_pid == b.pid && t.run_tid == b.tid && t.wait == WaitKind::kPipeRead &&
                eof_pipes.count(t.pipe_inode);
       });
       if (!listed) {
@@ -958,7 +1006,7 @@ std::optional<HangDiagnosis> HangOracle::confirm(const Snapshot& snap) {
       d.summary =
           "every thread waits on a lock, condition variable or semaphore that no running "
           "thread will release or signal (" +
-          process_name(futex->pid) + ": " + describe_call(*futex) + ")";
+          process_name(futex->pid) + ": " + describe_call(*futex, snap.tasks) + ")";
     } else if (signal) {
       d.summary = process_name(signal->pid) +
                   " waits for a signal that no running process will "

@@ -57,6 +57,23 @@
 // programs self-contained; the full sandbox tier will enforce it with
 // namespaces.
 //
+// Pids. The oracle walks /proc by the pids of the namespace /proc was
+// mounted in (the host's), but a diagnosis speaks in the run's own pids:
+// in the full tier (sandbox/keeper.h) the run has its own PID namespace,
+// whose pid 1 is the inner keeper, and the program's syscall arguments
+// (wait4's pid), the keeper's report (main_pid) and whatever the student
+// sees from inside all use that numbering. The run's namespace is the
+// keeper's own: its level is the number of ids on the keeper's "NSpid:"
+// line of /proc/K/status, less one. Each task's pid and tid in it are read
+// at that level from the "NStgid:" and "NSpid:" lines of its
+// /proc/P/task/T/status (already read for the context switches), and
+// every pid or tid a diagnosis shows (BlockedTask, PipeHolder, summary,
+// evidence) is that one, as is the pid a wait4/waitid argument is matched
+// against to name the child waited for. In the reduced tier the keeper is
+// in the host's namespace (one id): the run's pids are the host's and
+// nothing is translated. A task of a namespaced run whose pid in the run
+// cannot be read vetoes the verdict, like any unreadable file.
+//
 // Diagnosis. eof-hang when a task is blocked in read() on a pipe whose
 // write end is still open in the run, held by the reader itself or only by
 // tasks that do not wait for data (wait4, sigsuspend...): every holder is
@@ -97,6 +114,7 @@ struct GraderPipes {
 };
 
 // One task of a hung run and the call it is blocked in.
+// Pids here and in PipeHolder are the run's own (see Pids above).
 struct BlockedTask {
   int pid = 0;
   int tid = 0;
@@ -161,8 +179,10 @@ class HangOracle {
   };
 
   struct TaskSample {
-    int pid = 0;
+    int pid = 0;  // as /proc numbers them (the host's)
     int tid = 0;
+    int run_pid = 0;  // as the run's PID namespace numbers them (see Pids above)
+    int run_tid = 0;
     std::string command;
     char state = '?';
     long syscall_nr = -1;
@@ -192,6 +212,9 @@ class HangOracle {
   GraderPipes pipes_;
   ProcFs& proc_;
   bool use_scan_ = false;  // no children files: find the tree by parent pid
+  // The level of the run's PID namespace in the NSpid lines (0: the host's),
+  // read from the keeper's status at the first sample.
+  std::optional<std::size_t> ns_level_;
   std::optional<Snapshot> previous_;
   int stable_ = 0;
   double first_hung_at_ = 0;

@@ -119,6 +119,34 @@ bool all_digits(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+std::vector<int> namespace_ids(const std::string& status, const std::string& key) {
+  const std::string label = key + ":";
+  std::size_t at = status.compare(0, label.size(), label) == 0 ? 0 : status.find("\n" + label);
+  if (at == std::string::npos) {
+    return {};
+  }
+  if (status[at] == '\n') {
+    ++at;
+  }
+  std::vector<int> ids;
+  const char* p = status.c_str() + at + label.size();
+  for (;;) {
+    while (*p == ' ' || *p == '\t') {
+      ++p;
+    }
+    if (*p == '\n' || *p == '\0') {
+      return ids;
+    }
+    char* end = nullptr;
+    long id = std::strtol(p, &end, 10);
+    if (end == p || id <= 0) {
+      return {};
+    }
+    ids.push_back(static_cast<int>(id));
+    p = end;
+  }
+}
+
 std::string task_dir(int pid, int tid) {
   return "/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid);
 }

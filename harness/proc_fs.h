@@ -52,6 +52,12 @@ std::optional<TaskStat> parse_stat(const std::string& s);
 // True for a non-empty string of decimal digits (a pid or tid entry).
 bool all_digits(const std::string& s);
 
+// The ids of a "NSpid:" or "NStgid:" line of a status file ("NSpid:\t4711\t3"),
+// outermost namespace first: one id per PID namespace the task is in, from
+// the namespace of this /proc down to the task's own. Empty when the line
+// is missing (kernels before 4.1) or malformed.
+std::vector<int> namespace_ids(const std::string& status, const std::string& key);
+
 // "/proc/PID/task/TID".
 std::string task_dir(int pid, int tid);
 

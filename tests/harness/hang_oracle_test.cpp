@@ -579,3 +579,133 @@ TEST_CASE("a busy loop is not a hang", "[harness][hang]") {
   CHECK_FALSE(r.hang);
   CHECK(testing::processes_with_marker("hang-marker-4255").empty());
 }
+
+// ---------------------------------------------------------------------------
+// Pids in the run's own PID namespace (the full isolation tier), on a
+// made-up /proc whose status files carry two ids per NSpid line.
+
+namespace {
+
+// relay_with_self_holding_cat() as the full tier runs it: the keeper is pid
+// 1 of the run, relay 2 and cat 3, and relay waits for child 3.
+FakeProc namespaced_relay_with_self_holding_cat() {
+  FakeProc proc;
+  proc.inner_pids = {{kKeeper, 1}, {100, 2}, {101, 3}};
+  proc.task(kKeeper, kKeeper, 1, "ipcgrade", 'S', "61 0x0");
+  proc.task(100, 100, kKeeper, "relay", 'S', "61 0x3 0x7ffd5e0 0x0 0x0 0x0 0x0 0x7ffd5d8 0x7f00");
+  proc.task(101, 101, 100, "cat", 'S', kReadFd0);
+  proc.fd(100, 0, "pipe:[700]", "00");
+  proc.fd(100, 1, "pipe:[701]", "01");
+  proc.fd(101, 0, "pipe:[500]", "00");
+  proc.fd(101, 1, "pipe:[701]", "01");
+  proc.fd(101, 4, "pipe:[500]", "01");
+  proc.files["/proc/timer_list"] = "active timers:\n #0: <0000>, hrtimer_wakeup, S:01\n";
+  return proc;
+}
+
+}  // namespace
+
+TEST_CASE("an NSpid line gives one id per PID namespace, outermost first", "[harness][hang]") {
+  CHECK(namespace_ids("Name:\tcat\nNSpid:\t4711\t3\nNSpgid:\t4700\t1\n", "NSpid") ==
+        std::vector<int>{4711, 3});
+  CHECK(namespace_ids("NStgid:\t4711\nNSpid:\t4712\n", "NStgid") == std::vector<int>{4711});
+  CHECK(namespace_ids("Name:\tcat\nNSpid:\t4711\t3\n", "NStgid").empty());
+  CHECK(namespace_ids("Name:\tcat\nNSpid:\t47x11\n", "NSpid").empty());
+}
+
+TEST_CASE("in a PID namespace the diagnosis names tasks and holders by the run's own pids",
+          "[harness][hang]") {
+  FakeProc proc = namespaced_relay_with_self_holding_cat();
+  HangOracle oracle(kKeeper, kGraderPipes, proc);
+  std::optional<HangDiagnosis> d = sample_times(oracle, HangOracle::kStableSamples);
+  REQUIRE(d);
+  CHECK(d->kind == FindingKind::kEofHang);
+  REQUIRE(d->holders.size() == 1);
+  CHECK(d->holders[0].pid == 3);
+  CHECK(d->holders[0].fd == 4);
+  CHECK(d->holders[0].is_reader_itself);
+  CHECK(d->summary == "cat (pid 3) itself, on fd 4");
+  REQUIRE(d->tasks.size() == 2);
+  CHECK(d->tasks[0].pid == 2);
+  CHECK(d->tasks[0].tid == 2);
+  CHECK(d->tasks[1].pid == 3);
+  CHECK(d->tasks[1].tid == 3);
+  CHECK_THAT(d->evidence, Contains("pid 3 (cat) blocked in read(fd 0 → pipe:[500]); write end "
+                                   "held by: pid 3 (cat) fd 4 [the reader itself]"));
+  CHECK_THAT(d->evidence, Contains("pid 2 (relay) wait4(3) for child 3 (cat)"));
+  CHECK_THAT(d->evidence, !Contains("pid 100") && !Contains("pid 101"));
+}
+
+TEST_CASE("a wait for a child is matched by the run's pid even where a host pid is the same",
+          "[harness][hang]") {
+  // relay is host 100 and cat host 101, but in the run cat is 100: relay's
+  // wait4(100) waits for cat, not for relay's own host number.
+  FakeProc proc;
+  proc.inner_pids = {{kKeeper, 1}, {100, 2}, {101, 100}};
+  proc.task(kKeeper, kKeeper, 1, "ipcgrade", 'S', "61 0x0");
+  proc.task(100, 100, kKeeper, "relay", 'S', "61 0x64 0x7ffd5e0 0x0 0x0 0x0 0x0 0x7ffd5d8 0x7f00");
+  proc.task(101, 101, 100, "cat", 'S', kReadFd0);
+  proc.fd(100, 5, "pipe:[500]", "01");
+  proc.fd(101, 0, "pipe:[500]", "00");
+  proc.files["/proc/timer_list"] = "active timers:\n";
+  HangOracle oracle(kKeeper, kGraderPipes, proc);
+  std::optional<HangDiagnosis> d = sample_times(oracle, HangOracle::kStableSamples);
+  REQUIRE(d);
+  CHECK(d->kind == FindingKind::kEofHang);
+  CHECK(d->summary == "relay (pid 2), on fd 5");
+  const BlockedTask* relay = task_calling(*d, "wait4(");
+  REQUIRE(relay != nullptr);
+  CHECK(relay->pid == 2);
+  CHECK(relay->blocking_call == "wait4(100) for child 100 (cat)");
+}
+
+TEST_CASE("threads in a PID namespace are named by their tids in the run's namespace",
+          "[harness][hang]") {
+  // lockorder (host 101, run 3) has a second thread (host 105, run 4); both
+  // wait on futexes with no timeout.
+  const char* const kFutexWait = "202 0x7f0010 0x80 0x2 0x0 0x0 0x0 0x7ffd5d8 0x7f00";
+  FakeProc proc;
+  proc.inner_pids = {{kKeeper, 1}, {101, 3}, {105, 4}};
+  proc.task(kKeeper, kKeeper, 1, "ipcgrade", 'S', "61 0x0");
+  proc.task(101, 101, kKeeper, "lockorder", 'S', kFutexWait);
+  proc.task(101, 105, kKeeper, "lockorder", 'S', kFutexWait);
+  std::string& stat = proc.files["/proc/101/task/101/stat"];
+  stat.replace(stat.find(" 20 0 1 0 "), 10, " 20 0 2 0 ");  // num_threads
+  proc.files["/proc/101/stat"] = stat;
+  proc.fd(101, 1, "pipe:[701]", "01");
+  proc.files["/proc/timer_list"] = "active timers:\n";
+  HangOracle oracle(kKeeper, kGraderPipes, proc);
+  std::optional<HangDiagnosis> d = sample_times(oracle, HangOracle::kStableSamples);
+  INFO(oracle.last_reason());
+  REQUIRE(d);
+  CHECK(d->kind == FindingKind::kDeadlock);
+  REQUIRE(d->tasks.size() == 2);
+  CHECK(d->tasks[0].pid == 3);
+  CHECK(d->tasks[0].tid == 3);
+  CHECK(d->tasks[1].pid == 3);
+  CHECK(d->tasks[1].tid == 4);
+  CHECK_THAT(d->summary, Contains("(lockorder (pid 3): futex wait at 0x7f0010"));
+  CHECK_THAT(d->evidence, Contains("pid 3 tid 4 (lockorder) futex wait at 0x7f0010"));
+}
+
+TEST_CASE("a task of a namespaced run whose pid there cannot be read vetoes the verdict",
+          "[harness][hang]") {
+  FakeProc proc = namespaced_relay_with_self_holding_cat();
+  std::string& status = proc.files["/proc/101/task/101/status"];
+  status.replace(status.find("NSpid:\t101\t3"), 12, "NSpid:\t101");
+  HangOracle oracle(kKeeper, kGraderPipes, proc);
+  CHECK_FALSE(sample_times(oracle, 3 * HangOracle::kStableSamples));
+  CHECK_THAT(oracle.last_reason(), Contains("in the run's namespace"));
+}
+
+TEST_CASE("without a PID namespace the diagnosis keeps the pids of /proc", "[harness][hang]") {
+  FakeProc proc = relay_with_self_holding_cat();
+  REQUIRE_THAT(proc.files["/proc/101/task/101/status"], Contains("NSpid:\t101\n"));
+  HangOracle oracle(kKeeper, kGraderPipes, proc);
+  std::optional<HangDiagnosis> d = sample_times(oracle, HangOracle::kStableSamples);
+  REQUIRE(d);
+  REQUIRE(d->tasks.size() == 2);
+  CHECK(d->tasks[0].pid == 100);
+  CHECK(d->tasks[1].pid == 101);
+  CHECK_THAT(d->evidence, Contains("pid 100 (relay) wait4(101) for child 101 (cat)"));
+}
