@@ -312,11 +312,11 @@ SandboxRootPlan root_plan(const KeeperRequest& req) {
 int run_keeper(const KeeperRequest& req, KeeperRole role, KeeperEpilogue epilogue,
                rlim_t tasks_already_running);
 
-// The outer keeper of the full tier: unshare, fork pid 1, relay the
-// grader's request to stop, exit when pid 1 does.
-int run_outer_keeper(const KeeperRequest& req, KeeperEpilogue epilogue) {
-  ::setsid();
-  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+// A keeper takes the signals it acts on (a child's end, the grader's stop
+// request) with sigwaitinfo, never in a handler: blocks them and returns
+// their set, and ignores SIGPIPE (the grader may close the status pipe
+// first).
+sigset_t block_keeper_signals() {
   sigset_t waited;
   sigemptyset(&waited);
   for (int s : {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT}) {
@@ -324,6 +324,15 @@ int run_outer_keeper(const KeeperRequest& req, KeeperEpilogue epilogue) {
   }
   ::sigprocmask(SIG_BLOCK, &waited, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
+  return waited;
+}
+
+// The outer keeper of the full tier: unshare, fork pid 1, relay the
+// grader's request to stop, exit when pid 1 does.
+int run_outer_keeper(const KeeperRequest& req, KeeperEpilogue epilogue) {
+  ::setsid();
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  const sigset_t waited = block_keeper_signals();
   // RLIMIT_NPROC counts the real user's tasks, which the new PID namespace's
   // /proc will not show: count them here.
   rlim_t running = ::geteuid() != 0 ? static_cast<rlim_t>(count_tasks_of_uid(::geteuid())) : 0;
@@ -416,13 +425,7 @@ int run_keeper(const KeeperRequest& req, KeeperRole role, KeeperEpilogue epilogu
     ::prctl(PR_SET_CHILD_SUBREAPER, 1);
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
   }
-  sigset_t waited;
-  sigemptyset(&waited);
-  for (int s : {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT}) {
-    sigaddset(&waited, s);
-  }
-  ::sigprocmask(SIG_BLOCK, &waited, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
+  const sigset_t waited = block_keeper_signals();
   bool grader_gone = !full && ::getppid() != grader;
   std::optional<SeccompFilter> filter;
   if (full) {
