@@ -45,7 +45,7 @@
 #include "harness/builder.h"
 #include "harness/grading.h"
 #include "harness/lab_spec.h"
-#include "harness/repro_command.h"
+#include "harness/test_request.h"
 #include "harness/runner.h"
 #include "harness/stdin_source.h"
 #include "harness/variant_spec.h"
@@ -362,23 +362,13 @@ int latency(const Sandbox& sandbox, const std::vector<LabSpec>& labs, int runs) 
           continue;
         }
         for (int i = 0; i < runs; ++i) {
-          RunRequest req;
-          req.argv = {"./" + candidate->program};
-          req.argv.insert(req.argv.end(), candidate->args.begin(), candidate->args.end());
-          req.cwd = build_dir;
-          req.env = default_environment(build_dir);
           // The test's own fault plan, as grading runs it (a lost wake-up
           // hangs only in the schedules perturbation makes).
-          req.env.push_back(std::string("LD_PRELOAD=") + IPCGRADE_SHIM_PATH);
-          req.env.push_back("IPCGRADE_STUDENT_DIR=" + build_dir.string());
-          if (candidate->faults.any()) {
-            req.env.push_back("IPCGRADE_FAULTS=" +
-                              fault_plan_text(candidate->faults, candidate->faults.seed + i));
+          RunRequest req = test_request(*candidate, build_dir, *input);
+          for (std::string& e : shim_environment(IPCGRADE_SHIM_PATH, build_dir, candidate->faults,
+                                                 candidate->faults.seed + i)) {
+            req.env.push_back(std::move(e));
           }
-          req.stdin_data = *input;
-          req.stdin_chunk = candidate->stdin_spec.chunk;
-          req.stdin_pause = candidate->stdin_spec.pause;
-          req.limits = candidate->limits;
           Result<RunResult> r = run_sandboxed(sandbox, req);
           if (!r.ok()) {
             ++errors;

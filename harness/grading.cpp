@@ -13,6 +13,7 @@
 #include "harness/run_judge.h"
 #include "harness/runner.h"
 #include "harness/stdin_source.h"
+#include "harness/test_request.h"
 
 namespace ipcgrade {
 namespace fs = std::filesystem;
@@ -111,21 +112,15 @@ TestOutcome run_test(const Sandbox& sandbox, const TestSpec& t, const fs::path& 
   Symbolizer symbolize = addr2line_symbolizer(sandbox);
   for (int rep = 0; rep < t.repeat; ++rep) {
     std::uint64_t seed = t.faults.seed + static_cast<std::uint64_t>(rep);
-    RunRequest req;
-    req.argv = {"./" + t.program};
-    req.argv.insert(req.argv.end(), t.args.begin(), t.args.end());
-    req.cwd = build_dir;
-    req.env = default_environment(build_dir);
+    RunRequest req = test_request(t, build_dir, *input);
     // The shim observes every run (its records go to IPCGRADE_LOG); it
     // injects faults only when the test plans some, and only into the
     // submission's own programs (those under IPCGRADE_STUDENT_DIR).
     if (!options.shim_path.empty()) {
-      req.env.push_back("LD_PRELOAD=" + options.shim_path.string());
-      req.env.push_back("IPCGRADE_STUDENT_DIR=" + build_dir.string());
-    }
-    if (t.faults.any()) {
-      req.env.push_back("IPCGRADE_FAULTS=" + fault_plan_text(t.faults, seed) +
-                        (options.run_starting ? ",trace" : ""));
+      for (std::string& e : shim_environment(options.shim_path, build_dir, t.faults, seed,
+                                             options.run_starting ? ",trace" : "")) {
+        req.env.push_back(std::move(e));
+      }
     }
     Result<RunObserver> observer =
         RunObserver::start(log_dir, "run-" + std::to_string(++*run_counter));
@@ -134,10 +129,6 @@ TestOutcome run_test(const Sandbox& sandbox, const TestSpec& t, const fs::path& 
       return outcome;
     }
     req.env.push_back(observer->log_environment());
-    req.stdin_data = *input;
-    req.stdin_chunk = t.stdin_spec.chunk;
-    req.stdin_pause = t.stdin_spec.pause;
-    req.limits = t.limits;
     if (options.run_starting) {
       // The observer's environment entry is the one place that names the log.
       const std::string entry = observer->log_environment();

@@ -14,6 +14,7 @@
 #include "harness/repro_command.h"
 #include "harness/runner.h"
 #include "harness/stdin_source.h"
+#include "harness/test_request.h"
 #include "harness/tsan_report.h"
 
 namespace ipcgrade {
@@ -186,16 +187,10 @@ Result<TsanPassOutcome> run_tsan_pass(const Sandbox& sandbox, const LabSpec& lab
     if (ec) {
       return Status::Internal("cannot create " + log_dir.string() + ": " + ec.message());
     }
-    RunRequest req;
-    req.argv = {"./" + t.program};
-    req.argv.insert(req.argv.end(), t.args.begin(), t.args.end());
-    req.cwd = build_dir;
-    req.env = default_environment(build_dir);
+    RunRequest req = test_request(t, build_dir, *input);
     req.env.push_back("TSAN_OPTIONS=log_path=" + (log_dir / "tsan").string() +
                       " exitcode=0 halt_on_error=0 second_deadlock_stack=1 detect_deadlocks=1"
                       " history_size=4");
-    req.stdin_data = *input;
-    req.stdin_chunk = t.stdin_spec.chunk;
     req.limits = tsan_limits(item);
     Result<RunResult> result = run_sandboxed(sandbox, req);
     if (!result.ok()) {
