@@ -546,9 +546,11 @@ int run_keeper(const KeeperRequest& req, KeeperRole role, KeeperEpilogue epilogu
     }
     if (sig == SIGCHLD) {
       main_exited = reap_adopted_until_main_exits(main_pid);
-    } else if (!full || si.si_pid == 0) {
+    } else if (!full || (si.si_pid == 0 && si.si_code == SI_USER)) {
       // As pid 1, a signal from inside the sandbox carries its sender's
-      // pid; the outer keeper's comes from outside the namespace (0).
+      // pid; the outer keeper's kill() comes from outside the namespace (0).
+      // sigqueue lets a sender write its own si_pid, but never with
+      // SI_USER (the kernel refuses si_code >= 0 from another process).
       stop = true;
     }
   }

@@ -216,7 +216,7 @@ Status build_sandbox_root(const SandboxRootPlan& plan) {
       ssize_t n = ::readlink(tree, link, sizeof link - 1);
       if (n <= 0 || ::symlink(std::string(link, static_cast<std::size_t>(n)).c_str(),
                               target.c_str()) != 0) {
-        return step_error(std::string("symlink ") + tree, n <= 0 ? errno : errno);
+        return step_error(std::string("symlink ") + tree, errno);
       }
       continue;
     }
