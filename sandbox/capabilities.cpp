@@ -469,7 +469,9 @@ Result<CapabilityReport> probe_capabilities(const fs::path& keeper_binary) {
   }
   if (pid == 0) {
     // Async-signal-safe only: the grader may have threads.
-    if (::dup2(p[1], 3) == -1) {
+    // With fd 0 closed, pipe() may have given fd 3 itself: dup2 onto itself
+    // would keep its close-on-exec flag, so clear it instead.
+    if (p[1] == 3 ? ::fcntl(3, F_SETFD, 0) == -1 : ::dup2(p[1], 3) == -1) {
       ::_exit(127);
     }
     ::execve(exe.c_str(), const_cast<char* const*>(argv), const_cast<char* const*>(envp));

@@ -936,7 +936,10 @@ __attribute__((constructor)) static void shim_init(int argc, char **argv,
   if (shim_g_stall && shim_g_perturb == kPerturbOff) {
     shim_g_perturb = kPerturbStallOnly;
   }
-  g_io_faults = g_short_io || shim_g_eintr || shim_g_perturb;
+  /* Pipe I/O has no stall point: a stall-only plan leaves it on the fast
+   * path (no fstat, no empty perturbation points per call). */
+  g_io_faults = g_short_io || shim_g_eintr ||
+                (shim_g_perturb != kPerturbOff && shim_g_perturb != kPerturbStallOnly);
   shim_perturb_init(); /* after the plan: it keeps its own fast-path flags */
   errno = saved_errno;
 }
